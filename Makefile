@@ -1,0 +1,37 @@
+# Two commands: `make book` builds the site, `make test` runs the whole suite.
+# Both create .venv on first use and reuse it afterwards.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.nnedu-installed
+
+.PHONY: book test bench clean help
+
+help:
+	@echo "make book   build the site with every notebook executed (_build/html)"
+	@echo "make test   run the whole test suite"
+	@echo "make bench  run the benchmarks against PyTorch"
+	@echo "make clean  remove _build (keeps .venv)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "nnedu needs Python 3.10+, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the requirements or the package metadata change.
+$(STAMP): $(PY) requirements.txt pyproject.toml
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+book: $(STAMP)
+	MPLBACKEND=Agg $(VENV)/bin/jupyter-book build . --keep-going
+	@echo "Open: $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(PY) -m pytest -n 2
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf _build
