@@ -1,0 +1,55 @@
+"""nnedu: the reference package of an executable course on neural networks.
+
+Written in numpy with PyTorch's names and shapes, so that the last chapter can swap
+the import. Layers of the package (each imports only those above it):
+
+1. :mod:`nnedu.functional`: activations, softmax and their derivatives;
+2. :mod:`nnedu.nn`: layers and losses with ``forward`` and ``backward``;
+3. :mod:`nnedu.optim` and :func:`nnedu.fit`: composing and training;
+4. :mod:`nnedu.data`: data sets.
+
+``import nnedu`` is fast: torch and scikit-learn are imported only by the functions
+that need them.
+"""
+
+from nnedu import functional, nn, optim
+from nnedu.gradcheck import numerical_gradient, relative_error
+from nnedu.neuron import Neuron, Perceptron, PerceptronStep
+from nnedu.nn import (
+    BCELoss,
+    CrossEntropyLoss,
+    Dropout,
+    Identity,
+    LeakyReLU,
+    Linear,
+    Module,
+    MSELoss,
+    Parameter,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Step,
+    Tanh,
+)
+from nnedu.random import manual_seed
+from nnedu.training import History, TrainingDiverged, accuracy, evaluate, fit
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # nnedu.data is imported on first use: it is the only part that may need sklearn.
+    if name == "data":
+        import importlib
+
+        return importlib.import_module("nnedu.data")
+    raise AttributeError(f"module 'nnedu' has no attribute {name!r}")
+
+
+__all__ = [
+    "functional", "nn", "optim", "data", "numerical_gradient", "relative_error", "Neuron",
+    "Perceptron", "PerceptronStep", "Module", "Parameter", "Linear", "ReLU", "Sigmoid", "Tanh",
+    "LeakyReLU", "Identity", "Step", "Softmax", "Dropout", "Sequential", "MSELoss", "BCELoss",
+    "CrossEntropyLoss", "manual_seed", "History", "TrainingDiverged", "accuracy", "evaluate", "fit",
+]
