@@ -24,11 +24,11 @@ $(STAMP): $(PY) requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 book: $(STAMP)
-	MPLBACKEND=Agg $(VENV)/bin/jupyter-book build . --keep-going
+	$(VENV)/bin/jupyter-book build . -W --keep-going
 	@echo "Open: $(CURDIR)/_build/html/index.html"
 
 test: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
