@@ -24,7 +24,7 @@ $(STAMP): $(PY) requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 book: $(STAMP)
-	$(VENV)/bin/jupyter-book build . -W --keep-going
+	NNEDU_STATIC=1 $(VENV)/bin/jupyter-book build . -W --keep-going
 	@echo "Open: $(CURDIR)/_build/html/index.html"
 
 test: $(STAMP)
