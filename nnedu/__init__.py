@@ -6,7 +6,8 @@ the import. Layers of the package (each imports only those above it):
 1. :mod:`nnedu.functional`: activations, softmax and their derivatives;
 2. :mod:`nnedu.nn`: layers and losses with ``forward`` and ``backward``;
 3. :mod:`nnedu.optim` and :func:`nnedu.fit`: composing and training;
-4. :mod:`nnedu.data`: data sets.
+4. :mod:`nnedu.data`: data sets;
+5. :mod:`nnedu.viz` and :mod:`nnedu.widgets`: drawings and interactive steppers.
 
 ``import nnedu`` is fast: torch and scikit-learn are imported only by the functions
 that need them.
@@ -38,17 +39,21 @@ from nnedu.training import History, TrainingDiverged, accuracy, evaluate, fit
 __version__ = "0.1.0"
 
 
+_LAZY_MODULES = ("data", "viz", "widgets")
+
+
 def __getattr__(name: str):
-    # nnedu.data is imported on first use: it is the only part that may need sklearn.
-    if name == "data":
+    # Imported on first use: nnedu.data may need scikit-learn, nnedu.viz and
+    # nnedu.widgets need matplotlib and ipywidgets; ``import nnedu`` needs neither.
+    if name in _LAZY_MODULES:
         import importlib
 
-        return importlib.import_module("nnedu.data")
+        return importlib.import_module(f"nnedu.{name}")
     raise AttributeError(f"module 'nnedu' has no attribute {name!r}")
 
 
 __all__ = [
-    "functional", "nn", "optim", "data", "numerical_gradient", "relative_error", "Neuron",
+    "functional", "nn", "optim", "data", "viz", "widgets", "numerical_gradient", "relative_error", "Neuron",
     "Perceptron", "PerceptronStep", "Module", "Parameter", "Linear", "ReLU", "Sigmoid", "Tanh",
     "LeakyReLU", "Identity", "Step", "Softmax", "Dropout", "Sequential", "MSELoss", "BCELoss",
     "CrossEntropyLoss", "manual_seed", "History", "TrainingDiverged", "accuracy", "evaluate", "fit",

@@ -131,8 +131,11 @@ def fit(
                 idx = order[b * batch_size : (b + 1) * batch_size]
                 xb, yb = X[idx], y[idx]                  # 1. load a batch
                 optimizer.zero_grad()
-                out = model(xb)                          # 2. forward pass
-                loss = loss_fn(out, yb)                  # 3. loss
+                # Overflow on the way to a divergent loss is reported below, with advice,
+                # rather than as a bare numpy warning from deep inside a layer.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    out = model(xb)                      # 2. forward pass
+                    loss = loss_fn(out, yb)              # 3. loss
                 if not math.isfinite(loss):
                     raise TrainingDiverged(
                         f"training stopped: the loss became {loss} at epoch {epoch + 1}, batch "
@@ -141,8 +144,9 @@ def fit(
                         f"by 10. The history of the finished epochs is in the exception's .history.",
                         history,
                     )
-                model.backward(loss_fn.backward())       # 4. backpropagate
-                optimizer.step()                         # 5. update the weights
+                with np.errstate(over="ignore", invalid="ignore"):
+                    model.backward(loss_fn.backward())   # 4. backpropagate
+                    optimizer.step()                     # 5. update the weights
                 total_loss += loss * len(idx)
                 acc = accuracy(out, yb, loss_fn)
                 if acc is not None:
