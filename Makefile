@@ -5,12 +5,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.nnedu-installed
 
-.PHONY: book test bench clean help
+.PHONY: book test bench serve clean help
 
 help:
 	@echo "make book   build the site with every notebook executed (_build/html)"
 	@echo "make test   run the whole test suite"
 	@echo "make bench  run the benchmarks against PyTorch"
+	@echo "make serve  preview the built site on http://127.0.0.1:8000 (PORT=...)"
 	@echo "make clean  remove _build (keeps .venv)"
 
 $(PY):
@@ -32,6 +33,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+PORT ?= 8000
+serve:
+	@test -f _build/html/index.html || { echo "no site yet: run make book first"; exit 1; }
+	@echo "Serving _build/html on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 clean:
 	rm -rf _build

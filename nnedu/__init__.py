@@ -13,16 +13,21 @@ the import. Layers of the package (each imports only those above it):
 that need them.
 """
 
-from nnedu import functional, nn, optim
+from nnedu import convolution, functional, nn, optim
 from nnedu.gradcheck import numerical_gradient, relative_error
+from nnedu.interop import to_torch
 from nnedu.neuron import Neuron, Perceptron, PerceptronStep
 from nnedu.nn import (
+    AvgPool2d,
     BCELoss,
+    Conv2d,
     CrossEntropyLoss,
     Dropout,
+    Flatten,
     Identity,
     LeakyReLU,
     Linear,
+    MaxPool2d,
     Module,
     MSELoss,
     Parameter,
@@ -53,8 +58,10 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "functional", "nn", "optim", "data", "viz", "widgets", "numerical_gradient", "relative_error", "Neuron",
-    "Perceptron", "PerceptronStep", "Module", "Parameter", "Linear", "ReLU", "Sigmoid", "Tanh",
-    "LeakyReLU", "Identity", "Step", "Softmax", "Dropout", "Sequential", "MSELoss", "BCELoss",
-    "CrossEntropyLoss", "manual_seed", "History", "TrainingDiverged", "accuracy", "evaluate", "fit",
+    "functional", "convolution", "nn", "optim", "data", "viz", "widgets", "numerical_gradient",
+    "relative_error", "Neuron", "Perceptron", "PerceptronStep", "Module", "Parameter", "Linear",
+    "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Identity", "Step", "Softmax", "Dropout",
+    "Sequential", "MSELoss", "BCELoss", "CrossEntropyLoss", "Conv2d", "MaxPool2d", "AvgPool2d",
+    "Flatten", "manual_seed", "History", "TrainingDiverged", "accuracy", "evaluate", "fit",
+    "to_torch",
 ]

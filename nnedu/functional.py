@@ -168,3 +168,44 @@ def get_activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
             f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)} or 'linear'"
         )
     return ACTIVATIONS[key][0]
+
+
+def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
+        raise ValueError(f"expected {name} to be an int or a pair of ints, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def conv2d_output_size(
+    size: int | tuple[int, int],
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+) -> int | tuple[int, int]:
+    r"""Output size of a convolution or pooling window (chapter 10):
+
+    .. math:: n_\text{out} = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1
+
+    for an input of size ``n``, kernel ``k``, stride ``s`` and ``p`` zeros of padding on
+    each side. Give ints for one dimension, or ``(height, width)`` pairs for two (the
+    result is then a pair too).
+    """
+    as_pair = isinstance(size, (tuple, list))
+    n, k = _pair(size, "size"), _pair(kernel_size, "kernel_size")
+    s, p = _pair(stride, "stride"), _pair(padding, "padding")
+    out = []
+    for dim in range(2):
+        if s[dim] < 1:
+            raise ValueError(f"stride must be at least 1, got {stride!r}")
+        if p[dim] < 0 or k[dim] < 1:
+            raise ValueError(f"expected kernel_size >= 1 and padding >= 0, got kernel_size={kernel_size!r}, "
+                             f"padding={padding!r}")
+        padded = n[dim] + 2 * p[dim]
+        if k[dim] > padded:
+            raise ValueError(
+                f"kernel of size {k[dim]} does not fit in an input of size {n[dim]} padded by "
+                f"{p[dim]} on each side ({padded})"
+            )
+        out.append((padded - k[dim]) // s[dim] + 1)
+    return tuple(out) if as_pair else out[0]

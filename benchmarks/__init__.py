@@ -1,0 +1,1 @@
+"""Speed of nnedu against PyTorch, measured in the same run (``make bench``)."""
