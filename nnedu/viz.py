@@ -1,0 +1,150 @@
+"""Pictures the chapters and widgets share: network diagrams, decision boundaries,
+digits, learning curves and confusion matrices. Each function draws on a matplotlib
+``Axes`` it is given and returns what it drew, so a widget can update it in place.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+
+def node_positions(layer_sizes: Sequence[int]) -> list[np.ndarray]:
+    """``(x, y)`` of every node: layer ``l`` at x = l, its nodes centred vertically."""
+    return [np.column_stack([np.full(n, float(l)), (n - 1) / 2 - np.arange(n)])
+            for l, n in enumerate(layer_sizes)]
+
+
+def draw_network(
+    ax,
+    layer_sizes: Sequence[int],
+    weights: Sequence[np.ndarray] | None = None,
+    node_values: Sequence[np.ndarray] | None = None,
+    layer_names: Sequence[str] | None = None,
+    edge_labels: Sequence[np.ndarray] | None = None,
+    node_labels: Sequence[Sequence[str]] | None = None,
+) -> dict[str, list]:
+    """Draw a fully connected feed-forward network.
+
+    ``weights[l]`` has the shape of ``Linear.weight`` between layers ``l`` and ``l + 1``,
+    ``(out, in)``: edge colour is its sign (red positive, blue negative) and width its
+    size. ``node_values[l]`` (one array per layer) is written inside the nodes;
+    ``edge_labels`` (arrays shaped like ``weights``) are written on the edges. Returns the
+    artists: ``{"nodes": [...], "edges": [[...]], "node_texts": [[...]], "edge_texts": [[...]]}``.
+    """
+    pos = node_positions(layer_sizes)
+    largest = max((np.abs(w).max() for w in weights), default=1.0) if weights is not None else 1.0
+    artists: dict[str, list] = {"nodes": [], "edges": [], "node_texts": [], "edge_texts": []}
+    for l in range(len(layer_sizes) - 1):
+        layer_edges, layer_texts = [], []
+        for j, (x1, y1) in enumerate(pos[l + 1]):
+            for i, (x0, y0) in enumerate(pos[l]):
+                w = None if weights is None else float(np.asarray(weights[l])[j, i])
+                color = "0.6" if w is None else ("C3" if w > 0 else "C0")
+                width = 1.0 if w is None else 0.5 + 3.0 * abs(w) / (largest or 1.0)
+                (edge,) = ax.plot([x0, x1], [y0, y1], color=color, lw=width, zorder=1, alpha=0.8)
+                layer_edges.append(edge)
+                label = None
+                if edge_labels is not None:
+                    value = float(np.asarray(edge_labels[l])[j, i])
+                    label = None if np.isnan(value) else f"{value:.3g}"
+                elif w is not None:
+                    label = f"{w:g}"
+                if label is not None:
+                    t = 0.3 if (len(pos[l]) > 1 and len(pos[l + 1]) > 1) else 0.5
+                    xt, yt = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                    layer_texts.append(ax.text(xt, yt, label, fontsize=7, ha="center", va="center",
+                                               bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"),
+                                               zorder=2))
+        artists["edges"].append(layer_edges)
+        artists["edge_texts"].append(layer_texts)
+    for l, p in enumerate(pos):
+        nodes = ax.scatter(p[:, 0], p[:, 1], s=700, c="white", edgecolors="k", zorder=3)
+        artists["nodes"].append(nodes)
+        texts = []
+        for k, (x, y) in enumerate(p):
+            text = ""
+            if node_labels is not None:
+                text = node_labels[l][k]
+            elif node_values is not None:
+                text = f"{float(np.asarray(node_values[l])[k]):.3g}"
+            texts.append(ax.text(x, y, text, ha="center", va="center", fontsize=8, zorder=4))
+        artists["node_texts"].append(texts)
+        if layer_names is not None:
+            ax.text(l, min(p[:, 1].min(), -max(layer_sizes) / 2) - 0.45, layer_names[l], ha="center",
+                    va="top", fontsize=9)
+    ax.set_xlim(-0.5, len(layer_sizes) - 0.5)
+    ax.set_ylim(-max(layer_sizes) / 2 - 1.0, max(layer_sizes) / 2 + 0.2)
+    ax.set_axis_off()
+    return artists
+
+
+def plot_decision_boundary(ax, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray,
+                           resolution: int = 150, margin: float = 0.5):
+    """Colour the plane by ``predict`` (class labels or the probability of class 1) and plot the points."""
+    (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
+    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    values = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
+    image = ax.imshow(values, origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", alpha=0.45,
+                      vmin=0, vmax=max(1, values.max()), aspect="auto")
+    points = ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu", edgecolors="k", s=18)
+    return image, points
+
+
+def show_digits(fig, images: np.ndarray, labels: Sequence[int] | None = None,
+                predictions: Sequence[int] | None = None, columns: int = 12) -> list:
+    """A grid of digit images, titled with their label (and prediction when given)."""
+    n = len(images)
+    rows = max(1, int(np.ceil(n / columns)))
+    axes = fig.subplots(rows, min(columns, max(n, 1)), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if k >= n:
+            continue
+        ax.imshow(images[k], cmap="gray_r")
+        title = []
+        if labels is not None:
+            title.append(f"true {labels[k]}")
+        if predictions is not None:
+            title.append(f"said {predictions[k]}")
+        ax.set_title("\n".join(title), fontsize=8)
+    return list(axes.flat)
+
+
+def plot_history(ax, history) -> list:
+    """Learning curves from an ``nnedu.History``: loss (and validation loss) per epoch."""
+    lines = []
+    epochs = np.arange(1, len(history.loss) + 1)
+    lines += ax.plot(epochs, history.loss, label="training loss")
+    if history.val_loss:
+        lines += ax.plot(epochs, history.val_loss, label="validation loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    if history.val_accuracy:
+        twin = ax.twinx()
+        lines += twin.plot(epochs, history.val_accuracy, color="C2", ls="--", label="validation accuracy")
+        twin.set_ylabel("accuracy")
+    ax.legend(handles=lines, fontsize=8, loc="center right")
+    return lines
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts ``cm[i, j]`` of samples of true class ``i`` predicted as ``j``."""
+    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(cm, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return cm
+
+
+def plot_confusion_matrix(ax, cm: np.ndarray):
+    """The confusion matrix as an image with its counts written in."""
+    image = ax.imshow(cm, cmap="Blues")
+    for (i, j), count in np.ndenumerate(cm):
+        if count:
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+                    color="white" if count > cm.max() / 2 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_xticks(range(len(cm)))
+    ax.set_yticks(range(len(cm)))
+    return image

@@ -1,0 +1,248 @@
+"""Explorers: activation functions (chapter 4), softmax (chapter 5), convolution (chapter 10)."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import numpy as np
+
+from nnedu import functional as F
+from nnedu.widgets._base import Stepper, slider
+
+#: |g'(z)| below this counts as a vanishing gradient (shaded)
+VANISHING = 0.01
+
+
+class ActivationExplorer(Stepper):
+    """An activation from ``nnedu.functional.ACTIVATIONS`` and its derivative, with the
+    regions where the derivative (almost) vanishes shaded."""
+
+    def __init__(self, name: str = "sigmoid", width: float = 8.0) -> None:
+        super().__init__(figsize=(7.0, 2.8))
+        self.names = list(F.ACTIVATIONS)
+        self.static_frames = len(self.names)
+        self.activation = W.Dropdown(options=self.names, value=name, description="activation")
+        self.width = slider("input range ±", width, 1.0, 20.0, 0.5)
+        self.watch(self.activation, self.width)
+        self.ax_g, self.ax_d = self.fig.subplots(1, 2)
+        (self.g_line,) = self.ax_g.plot([], [], color="C0")
+        (self.d_line,) = self.ax_d.plot([], [], color="C3")
+        self.shades = []
+        self.reset()
+
+    def controls(self):
+        return [self.activation, self.width]
+
+    def buttons(self):
+        return [self.step_button]
+
+    def reset(self) -> None:
+        self.message = ""
+
+    def step(self) -> None:
+        """Show the next activation (the static stepper walks through all of them)."""
+        i = self.names.index(self.activation.value)
+        self.set_quietly(self.activation, self.names[(i + 1) % len(self.names)])
+
+    def curves(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g, g_prime = F.ACTIVATIONS[self.activation.value]
+        z = np.linspace(-self.width.value, self.width.value, 401)
+        return z, g(z), g_prime(z)
+
+    def vanishing_fraction(self) -> float:
+        """Share of the plotted inputs where |g'(z)| < VANISHING."""
+        _, _, d = self.curves()
+        return float(np.mean(np.abs(d) < VANISHING))
+
+    def draw(self) -> None:
+        z, g, d = self.curves()
+        self.g_line.set_data(z, g)
+        self.d_line.set_data(z, d)
+        for shade in self.shades:
+            shade.remove()
+        self.shades = []
+        small = np.abs(d) < VANISHING
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], small.astype(int), [0]])))
+        for start, stop in zip(edges[::2], edges[1::2]):
+            for ax in (self.ax_g, self.ax_d):
+                self.shades.append(ax.axvspan(z[start], z[stop - 1], color="0.85", zorder=0))
+        for ax, values, label in [(self.ax_g, g, f"g(z) = {self.activation.value}(z)"), (self.ax_d, d, "g'(z)")]:
+            ax.set_xlim(z[0], z[-1])
+            pad = 0.1 * (values.max() - values.min() + 1e-9)
+            ax.set_ylim(values.min() - pad - 0.05, values.max() + pad + 0.05)
+            ax.set_title(label, fontsize=9)
+        self.message = f"|g'(z)| < {VANISHING} (shaded) on {100 * self.vanishing_fraction():.0f}% of this range"
+        self.ax_d.set_xlabel(self.message, fontsize=8)
+
+    def __repr__(self) -> str:
+        return f"ActivationExplorer(name={self.activation.value!r})"
+
+
+class SoftmaxExplorer(Stepper):
+    """Logits in, probabilities out: ``softmax(z / T)``, and the cross-entropy of a true class."""
+
+    def __init__(self, logits=(2.0, 1.0, 0.1), temperature: float = 1.0, true_class: int = 0) -> None:
+        super().__init__(figsize=(6.0, 2.8))
+        self.logit_sliders = [slider(f"z{k}", float(v), -5.0, 5.0, 0.1) for k, v in enumerate(logits)]
+        self.temperature = slider("temperature", temperature, 0.1, 5.0, 0.1)
+        self.true_class = W.Dropdown(options=list(range(len(logits))), value=true_class, description="true class")
+        self.watch(*self.logit_sliders, self.temperature, self.true_class)
+        self.temperatures = np.geomspace(0.2, 5.0, 12)
+        self.static_frames = len(self.temperatures)
+        self.ax = self.fig.add_subplot()
+        self.bars = self.ax.bar(range(len(logits)), np.zeros(len(logits)), color="C0")
+        self.ax.set_ylim(0, 1.05)
+        self.ax.set_xticks(range(len(logits)))
+        self.ax.set_ylabel("probability")
+        self.reset()
+
+    def controls(self):
+        return [W.VBox(self.logit_sliders), W.VBox([self.temperature, self.true_class])]
+
+    def buttons(self):
+        return [self.step_button, self.reset_button]
+
+    @property
+    def logits(self) -> np.ndarray:
+        return np.array([s.value for s in self.logit_sliders])
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return F.softmax(self.logits / self.temperature.value)
+
+    @property
+    def cross_entropy(self) -> float:
+        """-log p(true class), computed stably with log_softmax."""
+        return float(-F.log_softmax(self.logits / self.temperature.value)[self.true_class.value])
+
+    def reset(self) -> None:
+        self.frame = 0
+        self.message = ""
+
+    def step(self) -> None:
+        """Move the temperature along a sweep from 0.2 to 5 (the static stepper's frames)."""
+        value = float(np.round(self.temperatures[self.frame % len(self.temperatures)], 2))
+        self.set_quietly(self.temperature, value)
+        self.frame += 1
+
+    def frames(self, n: int):
+        for i in range(n):
+            self.step()
+            yield i
+
+    def draw(self) -> None:
+        p = self.probabilities
+        for k, (bar, value) in enumerate(zip(self.bars, p)):
+            bar.set_height(value)
+            bar.set_color("C3" if k == self.true_class.value else "C0")
+        self.ax.set_xticklabels([f"z={z:.1f}\np={q:.3f}" for z, q in zip(self.logits, p)], fontsize=8)
+        self.message = f"T = {self.temperature.value:.2f}: cross-entropy -log p[{self.true_class.value}] = {self.cross_entropy:.4f}"
+        self.ax.set_title(self.message, fontsize=9)
+
+    def __repr__(self) -> str:
+        return f"SoftmaxExplorer(logits={tuple(self.logits)})"
+
+
+KERNELS = {
+    "edge": np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]),   # vertical edges (Sobel)
+    "horizontal edge": np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]),
+    "blur": np.full((3, 3), 1.0 / 9.0),
+    "sharpen": np.array([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]]),
+}
+
+
+def sample_digit(index: int = 0) -> np.ndarray:
+    """An 8x8 digit from the real digits data set."""
+    from nnedu import data
+
+    images, _ = data.load_digits(flatten=False)
+    return images[index]
+
+
+class ConvolutionExplorer(Stepper):
+    """A filter sliding over a digit: the window, the dot product, the output filling in."""
+
+    def __init__(self, kernel: str = "edge", stride: int = 1, padding: int = 0, image: np.ndarray | None = None) -> None:
+        super().__init__(figsize=(7.5, 3.2))
+        self.kernel_choice = W.Dropdown(options=list(KERNELS), value=kernel, description="kernel")
+        self.stride = W.IntSlider(value=stride, min=1, max=3, description="stride", continuous_update=False)
+        self.padding = W.IntSlider(value=padding, min=0, max=2, description="padding", continuous_update=False)
+        self.watch(self.kernel_choice, self.stride, self.padding)
+        self.image = image if image is not None else sample_digit(0)
+        self.ax_in, self.ax_k, self.ax_out = self.fig.subplots(1, 3, width_ratios=[1.2, 0.6, 1.0])
+        self.reset()
+
+    def controls(self):
+        return [self.kernel_choice, self.stride, self.padding]
+
+    @property
+    def kernel(self) -> np.ndarray:
+        return KERNELS[self.kernel_choice.value]
+
+    def reset(self) -> None:
+        from nnedu.convolution import conv2d, pad
+
+        p, s = self.padding.value, self.stride.value
+        x = self.image[None, None]
+        self.padded = pad(x, (p, p))[0, 0]
+        # the full output map, from the same function the Conv2d layer uses
+        self.output = conv2d(x, self.kernel[None, None], None, stride=s, padding=p)[0, 0]
+        self.position = 0   # output pixels computed so far
+        self.static_frames = min(self.output.size + 1, 40)
+        self.message = f"output size {self.output.shape[0]}x{self.output.shape[1]} = floor((8 + 2·{p} - 3)/{s}) + 1"
+
+    @property
+    def total(self) -> int:
+        return self.output.size
+
+    def step(self) -> None:
+        self.position = min(self.position + 1, self.total)
+        if self.position:
+            i, j = divmod(self.position - 1, self.output.shape[1])
+            s = self.stride.value
+            window = self.padded[i * s : i * s + 3, j * s : j * s + 3]
+            terms = " + ".join(f"{w:g}·{v:.2f}" for w, v in zip(self.kernel.ravel(), window.ravel()) if w != 0)
+            self.message = f"out[{i},{j}] = {terms} = {self.output[i, j]:.3f}"
+
+    def frames(self, n: int):
+        """Static frames: the first output row pixel by pixel, then a row at a time."""
+        self.reset()
+        yield 0
+        width = self.output.shape[1]
+        targets = list(range(1, min(width, self.total) + 1)) + list(range(2 * width, self.total + 1, width))
+        for count, target in enumerate(targets[: n - 1], start=1):
+            while self.position < target:
+                self.step()
+            yield count
+
+    def static_html(self, n_frames: int | None = None) -> str:
+        width = self.output.shape[1]
+        frames = 1 + min(width, self.total) + len(range(2 * width, self.total + 1, width))
+        return super().static_html(min(frames, n_frames or 40))
+
+    def draw(self) -> None:
+        for ax in (self.ax_in, self.ax_k, self.ax_out):
+            ax.clear()
+            ax.set_xticks([])
+            ax.set_yticks([])
+        p, s = self.padding.value, self.stride.value
+        self.ax_in.imshow(self.padded, cmap="gray_r", vmin=0, vmax=1)
+        self.ax_in.set_title(f"input (padding {p})", fontsize=9)
+        self.ax_k.imshow(self.kernel, cmap="RdBu", vmin=-np.abs(self.kernel).max(), vmax=np.abs(self.kernel).max())
+        for (u, v), w in np.ndenumerate(self.kernel):
+            self.ax_k.text(v, u, f"{w:.2g}", ha="center", va="center", fontsize=7)
+        self.ax_k.set_title(f"filter: {self.kernel_choice.value}", fontsize=9)
+        shown = np.full(self.output.shape, np.nan)
+        shown.flat[: self.position] = self.output.flat[: self.position]
+        limit = np.abs(self.output).max() or 1.0
+        self.ax_out.imshow(shown, cmap="RdBu", vmin=-limit, vmax=limit)
+        self.ax_out.set_title(f"output {self.output.shape[0]}x{self.output.shape[1]} (stride {s})", fontsize=9)
+        if self.position:
+            from matplotlib.patches import Rectangle
+
+            i, j = divmod(self.position - 1, self.output.shape[1])
+            self.ax_in.add_patch(Rectangle((j * s - 0.5, i * s - 0.5), 3, 3, fill=False, ec="C2", lw=2.5))
+            self.ax_out.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="C2", lw=2.5))
+        self.fig.supxlabel(self.message[:110], fontsize=8)
+
+    def __repr__(self) -> str:
+        return f"ConvolutionExplorer(kernel={self.kernel_choice.value!r})"
