@@ -81,10 +81,12 @@ def evaluate(model: Module, loss_fn, X: np.ndarray, y: np.ndarray, batch_size: i
 def _progress_bar(epochs: int, enabled: bool):
     if not enabled:
         return None
-    if os.environ.get("NNEDU_STATIC"):  # the book build: plain text, no widget
-        from tqdm.std import tqdm
-    else:
-        from tqdm.auto import tqdm
+    if os.environ.get("NNEDU_STATIC"):  # the book build: plain text, no widget,
+        from tqdm.std import tqdm       # and only the first and the final state of the bar
+
+        return tqdm(total=epochs, desc="training", unit="epoch", mininterval=3600, maxinterval=3600)
+    from tqdm.auto import tqdm
+
     return tqdm(total=epochs, desc="training", unit="epoch")
 
 
@@ -161,7 +163,7 @@ def fit(
                 if val_acc is not None:
                     history.val_accuracy.append(val_acc)
             if bar is not None:
-                bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.as_dict().items()})
+                bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.as_dict().items()}, refresh=False)
                 bar.update(1)
     finally:
         if bar is not None:
