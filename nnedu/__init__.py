@@ -54,6 +54,10 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f"nnedu.{name}")
+    if name == "check":  # nnedu.check("q1") in an exercise notebook
+        from nnedu.grading.check import check
+
+        return check
     raise AttributeError(f"module 'nnedu' has no attribute {name!r}")
 
 

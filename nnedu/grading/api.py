@@ -1,0 +1,187 @@
+"""What an exercise test file uses: ``@points``, the ``expect_*`` checks and ``Partial``.
+
+A test is a function of ``student``, a proxy to the functions the notebook defined::
+
+    import numpy as np
+    from nnedu import functional as F
+    from nnedu.grading import expect_close, points
+
+    @points(2, question="q1", hint="Subtract the row maximum before np.exp.")
+    def test_softmax_matches_reference(student):
+        z = np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, 1000.0]])
+        expect_close(student.softmax(z), F.softmax(z))
+
+``student.softmax(z)`` runs the student's function (in a sandboxed child when grading)
+and returns plain data; the reference answer and the comparison stay in the grader.
+A test passes when it returns without an exception; it may instead return a fraction
+in [0, 1] (or a :class:`Partial`) for partial credit.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TestInfo:
+    """What ``@points`` attaches to a test function."""
+
+    points: float
+    question: str
+    hint: str = ""
+
+
+def points(value: float, question: str, hint: str = "") -> Callable:
+    """Mark a function of ``student`` as a test worth ``value`` points for ``question``."""
+
+    def mark(test: Callable) -> Callable:
+        test.nnedu_test = TestInfo(float(value), question, hint)
+        return test
+
+    return mark
+
+
+class ExpectationFailed(AssertionError):
+    """The student's answer is wrong; the message says how."""
+
+
+# What can go wrong on the student's side of a call. The runner turns each into a status.
+class StudentProblem(Exception):
+    status = "error"
+
+
+class NotAttempted(StudentProblem):
+    status = "not attempted"
+
+
+class StudentError(StudentProblem):
+    status = "error"
+
+
+class MissingFunction(StudentProblem):
+    status = "error"
+
+
+class NotPlainResult(StudentProblem):
+    status = "failed"
+
+
+class StudentTimeout(StudentProblem):
+    status = "timeout"
+
+
+class StudentOutOfMemory(StudentProblem):
+    status = "out of memory"
+
+
+class StudentCrashed(StudentProblem):
+    status = "crashed"
+
+
+def describe(value: object) -> str:
+    """A short description of a value: type, shape and dtype for arrays."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}, dtype {value.dtype}"
+    if isinstance(value, (list, tuple)):
+        return f"{type(value).__name__} of length {len(value)}"
+    return f"{type(value).__name__} {value!r}"[:200]
+
+
+def _first_differences(got: np.ndarray, expected: np.ndarray, bad: np.ndarray, limit: int = 3) -> str:
+    if got.ndim == 0:
+        return f"  expected {expected.item()!r}, got {got.item()!r}"
+    lines = []
+    for index in np.argwhere(bad)[:limit]:
+        where = tuple(int(i) for i in index)
+        lines.append(f"  at {where}: expected {expected[where].item()!r}, got {got[where].item()!r}")
+    count = int(bad.sum())
+    more = f" ({count} of {bad.size} entries differ)" if count > limit else ""
+    return "\n".join(lines) + more
+
+
+def expect_close(got: object, expected: object, rtol: float = 1e-6, atol: float = 1e-8, what: str = "result") -> None:
+    """``got`` and ``expected`` have the same shape and agree to ``numpy.allclose``."""
+    if got is None:
+        raise ExpectationFailed(f"{what}: got None (did the function forget to return?)")
+    if isinstance(got, (str, dict)) or not _numeric_like(got):
+        raise ExpectationFailed(f"{what}: expected numbers, got {describe(got)}")
+    got_a = np.asarray(got, dtype=float)
+    expected_a = np.asarray(expected, dtype=float)
+    if got_a.shape != expected_a.shape:
+        raise ExpectationFailed(
+            f"{what}: expected shape {expected_a.shape}, got shape {got_a.shape} ({describe(got)})"
+        )
+    bad = ~np.isclose(got_a, expected_a, rtol=rtol, atol=atol, equal_nan=True)
+    if bad.any():
+        raise ExpectationFailed(f"{what}: values differ\n{_first_differences(got_a, expected_a, bad)}")
+
+
+def _numeric_like(value: object) -> bool:
+    try:
+        array = np.asarray(value)
+    except Exception:
+        return False
+    return array.dtype.kind in "biuf"
+
+
+def expect_equal(got: object, expected: object, what: str = "result") -> None:
+    """``got == expected`` exactly (ints, strings, booleans, or arrays compared element-wise)."""
+    if isinstance(expected, np.ndarray) or isinstance(got, np.ndarray):
+        if not _numeric_like(got):
+            raise ExpectationFailed(f"{what}: expected an array, got {describe(got)}")
+        got_a, expected_a = np.asarray(got), np.asarray(expected)
+        if got_a.shape != expected_a.shape:
+            raise ExpectationFailed(f"{what}: expected shape {expected_a.shape}, got shape {got_a.shape}")
+        bad = got_a != expected_a
+        if bad.any():
+            raise ExpectationFailed(f"{what}: values differ\n{_first_differences(got_a, expected_a, bad)}")
+        return
+    if type(got) in (bool, np.bool_) and type(expected) is not bool:
+        raise ExpectationFailed(f"{what}: expected {expected!r}, got the boolean {got!r}")
+    if not (got == expected):
+        raise ExpectationFailed(f"{what}: expected {expected!r}, got {describe(got)}")
+
+
+def expect_shape(got: object, shape: tuple[int, ...], what: str = "result") -> None:
+    """``got`` is an array (or nested list) of shape ``shape``."""
+    if not _numeric_like(got):
+        raise ExpectationFailed(f"{what}: expected an array of shape {shape}, got {describe(got)}")
+    if np.shape(got) != tuple(shape):
+        raise ExpectationFailed(f"{what}: expected shape {tuple(shape)}, got shape {np.shape(got)}")
+
+
+def expect_length(got: object, length: int, what: str = "result") -> None:
+    """``got`` is a list or tuple of ``length`` items."""
+    if not isinstance(got, (list, tuple)) or len(got) != length:
+        raise ExpectationFailed(f"{what}: expected a tuple or list of {length} items, got {describe(got)}")
+
+
+class Partial:
+    """Points per sub-check: ``with part(1): expect_close(...)``; return ``part`` at the end.
+
+    A failing sub-check does not stop the test; its message is kept. The test scores
+    the weight of the sub-checks that passed over the total weight.
+    """
+
+    def __init__(self) -> None:
+        self.earned = 0.0
+        self.total = 0.0
+        self.messages: list[str] = []
+
+    @contextmanager
+    def __call__(self, weight: float = 1.0) -> Iterator[None]:
+        self.total += weight
+        try:
+            yield
+        except ExpectationFailed as exc:
+            self.messages.append(str(exc))
+        else:
+            self.earned += weight
+
+    @property
+    def fraction(self) -> float:
+        return self.earned / self.total if self.total else 1.0

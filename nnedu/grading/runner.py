@@ -1,0 +1,192 @@
+"""Finding an exercise's tests and running one test against a student's functions."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import time
+import traceback
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from nnedu.grading.api import ExpectationFailed, Partial, StudentProblem
+from nnedu.grading.protocol import Ref
+
+REPO = Path(__file__).resolve().parents[2]
+STATUSES = ("passed", "failed", "error", "not attempted", "timeout", "out of memory", "crashed")
+
+
+class UnknownExercise(LookupError):
+    """No tests for the exercise asked for."""
+
+
+@dataclass(frozen=True)
+class Test:
+    name: str
+    question: str
+    points: float
+    hint: str
+    function: Callable
+    hidden: bool = False
+
+
+@dataclass
+class TestResult:
+    name: str
+    question: str
+    status: str
+    score: float
+    max_score: float
+    message: str = ""
+    hint: str = ""
+    hidden: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def tests_dir() -> Path:
+    """Where the public tests live: ``$NNEDU_EXERCISE_TESTS`` or the repository's tests/exercises."""
+    return Path(os.environ.get("NNEDU_EXERCISE_TESTS", REPO / "tests" / "exercises"))
+
+
+def exercise_files(folder: Path, exercise: str) -> list[Path]:
+    """``exNN_*.py`` (or ``exNN.py``) in ``folder`` for exercise ``NN``."""
+    folder = Path(folder)
+    return sorted(p for p in folder.glob(f"ex{exercise}*.py") if re.fullmatch(rf"ex{exercise}(_\w+)?\.py", p.name))
+
+
+def known_exercises(folder: Path | None = None) -> dict[str, Path]:
+    """Exercise number to public test file, e.g. ``{"04": .../ex04_activations.py}``."""
+    found = {}
+    for path in sorted(Path(folder or tests_dir()).glob("ex*.py")):
+        match = re.fullmatch(r"ex(\d+)(_\w+)?\.py", path.name)
+        if match:
+            found[match.group(1)] = path
+    return found
+
+
+def normalise_exercise(exercise: str | int) -> str:
+    text = str(exercise).strip()
+    match = re.match(r"(?:ex)?(\d+)", text)
+    if not match:
+        raise UnknownExercise(f"unknown exercise {exercise!r}: expected a number such as 04")
+    return match.group(1).zfill(2)
+
+
+def _load_module(path: Path, prefix: str):
+    name = f"{prefix}_{re.sub(r'[^0-9A-Za-z_]', '_', path.stem)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_tests(exercise: str | int, hidden_dir: Path | None = None, public_dir: Path | None = None) -> list[Test]:
+    """The public tests of ``exercise``, then the hidden ones from ``hidden_dir`` (same format)."""
+    exercise = normalise_exercise(exercise)
+    public = exercise_files(public_dir or tests_dir(), exercise)
+    if not public:
+        known = ", ".join(sorted(known_exercises(public_dir))) or "none"
+        raise UnknownExercise(f"unknown exercise {exercise!r} (known: {known})")
+    sources = [(path, False) for path in public]
+    if hidden_dir is not None:
+        sources += [(path, True) for path in exercise_files(hidden_dir, exercise)]
+    tests, seen = [], set()
+    for path, hidden in sources:
+        module = _load_module(path, "nnedu_hidden_tests" if hidden else "nnedu_exercise_tests")
+        for name, value in vars(module).items():
+            info = getattr(value, "nnedu_test", None)
+            if info is None or not callable(value):
+                continue
+            full = f"hidden/{name}" if hidden else name
+            if full in seen:
+                raise ValueError(f"two tests called {full} for exercise {exercise}")
+            seen.add(full)
+            tests.append(Test(full, info.question, info.points, info.hint, value, hidden))
+    return tests
+
+
+def questions(tests: list[Test]) -> dict[str, float]:
+    """Points per question, in the order the questions first appear (q1, q2, ...)."""
+    totals: dict[str, float] = {}
+    for test in tests:
+        totals[test.question] = totals.get(test.question, 0.0) + test.points
+    return dict(sorted(totals.items(), key=lambda kv: _question_key(kv[0])))
+
+
+def _question_key(question: str) -> tuple:
+    match = re.match(r"q(\d+)", question)
+    return (int(match.group(1)) if match else 10**6, question)
+
+
+Caller = Callable[[str, tuple, dict, int], object]
+
+
+class StudentFunction:
+    def __init__(self, student: Student, name: str) -> None:
+        self._student, self.name = student, name
+
+    def __call__(self, *args, **kwargs):
+        convert = lambda v: Ref(v.name) if isinstance(v, StudentFunction) else v  # noqa: E731
+        args = tuple(convert(a) for a in args)
+        kwargs = {k: convert(v) for k, v in kwargs.items()}
+        return self._student._call(self.name, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"student.{self.name}"
+
+
+class Student:
+    """``student.name(...)`` calls the student's function ``name``; the result is plain data.
+
+    Each call gets its own seed, fixed by the test's name and the call's position, so
+    random numbers drawn by the student's code are the same in every run.
+    """
+
+    def __init__(self, caller: Caller, test_name: str) -> None:
+        self._caller = caller
+        self._base_seed = zlib.crc32(test_name.encode()) % (2**31)
+        self._calls = 0
+
+    def __getattr__(self, name: str) -> StudentFunction:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return StudentFunction(self, name)
+
+    def _call(self, name: str, args: tuple, kwargs: dict):
+        seed = (self._base_seed + self._calls) % (2**31)
+        self._calls += 1
+        return self._caller(name, args, kwargs, seed)
+
+
+def run_test(test: Test, caller: Caller) -> TestResult:
+    """Run one test; every outcome becomes a :class:`TestResult` (this never raises)."""
+    start = time.perf_counter()
+    status, fraction, message = "passed", 1.0, ""
+    try:
+        outcome = test.function(Student(caller, test.name))
+        if isinstance(outcome, Partial):
+            fraction, message = outcome.fraction, "\n".join(outcome.messages)
+        elif isinstance(outcome, (int, float)) and not isinstance(outcome, bool):
+            fraction = min(max(float(outcome), 0.0), 1.0)
+        if fraction < 1.0:
+            status = "failed"
+            message = message or "partly right"
+    except ExpectationFailed as exc:
+        status, fraction, message = "failed", 0.0, str(exc)
+    except AssertionError as exc:
+        status, fraction, message = "failed", 0.0, str(exc) or "an assertion failed"
+    except StudentProblem as exc:
+        status, fraction, message = exc.status, 0.0, str(exc)
+    except Exception as exc:  # the answer had the wrong form for the test to inspect
+        status, fraction = "failed", 0.0
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        message = f"the result could not be checked ({type(exc).__name__}: {exc}; line {where.lineno} of the test)"
+    score = round(test.points * fraction, 6)
+    return TestResult(test.name, test.question, status, score, test.points, message[:3000], test.hint,
+                      test.hidden, round(time.perf_counter() - start, 4))

@@ -1,0 +1,124 @@
+"""Students' self-checks (``nnedu.check``) and the ``nnedu`` command's error messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import nnedu
+from conftest import REPO
+
+NNEDU = [sys.executable, "-m", "nnedu.cli"]
+
+
+def run(*args, cwd=REPO):
+    return subprocess.run([*NNEDU, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def softmax_right(z):
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_check_prints_pass_fail_and_not_attempted(capsys):
+    def softmax_unstable(z):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+
+    def one_hot(labels, num_classes):
+        raise NotImplementedError("todo")
+
+    nnedu.check("q1", namespace={"EXERCISE": "05", "softmax": softmax_right, "np": np})
+    out = capsys.readouterr().out
+    assert "q1: 3 of 3 tests passed (3/3 points)" in out and "PASS test_softmax_is_stable" in out
+
+    nnedu.check("q1", namespace={"EXERCISE": "05", "softmax": softmax_unstable})
+    out = capsys.readouterr().out
+    assert "FAIL test_softmax_is_stable (0/1): failed" in out
+    assert "values differ" in out and "expected" in out and "got nan" in out
+    assert "Hint: Subtract the row maximum" in out
+
+    nnedu.check("q2", namespace={"EXERCISE": "05", "one_hot": one_hot})
+    out = capsys.readouterr().out
+    assert "TODO test_one_hot (0/2): not attempted" in out and "Traceback" not in out
+
+
+def test_check_reports_shapes_missing_functions_and_non_plain_data(capsys):
+    nnedu.check("q1", namespace={"EXERCISE": "05", "softmax": lambda z: softmax_right(z)[0]})
+    assert "expected shape (4, 3), got shape (3,)" in capsys.readouterr().out
+    nnedu.check("q3", exercise="05", namespace={"predict": lambda p: object()})
+    out = capsys.readouterr().out
+    assert "accuracy is not defined" in out and "object object, not plain data" in out
+
+
+def test_check_finds_the_exercise_in_main(capsys, monkeypatch):
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "EXERCISE", "04", raising=False)
+    monkeypatch.setattr(main, "relu", lambda z: np.maximum(0, z), raising=False)
+    nnedu.check("q2")
+    assert "PASS test_relu (1/1)" in capsys.readouterr().out
+
+
+def test_check_explains_unknown_exercises_and_questions(capsys):
+    nnedu.check("q1", namespace={})
+    assert 'EXERCISE = "04"' in capsys.readouterr().out
+    nnedu.check("q1", exercise="99", namespace={})
+    assert "unknown exercise '99'" in capsys.readouterr().out
+    nnedu.check("q9", exercise="04", namespace={})
+    assert "no question 'q9'" in capsys.readouterr().out
+
+
+def test_check_is_silent_while_grading(capsys, monkeypatch):
+    monkeypatch.setenv("NNEDU_GRADING", "1")
+    assert nnedu.check("q1", exercise="04", namespace={}) is None
+    assert capsys.readouterr().out == ""
+
+
+def test_import_nnedu_stays_light():
+    code = "import sys, nnedu; print(any(m in sys.modules for m in ('nbformat', 'torch', 'nnedu.grading')))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_command_line_check_of_a_notebook():
+    good = run("check", "solutions/06_losses.ipynb")
+    assert good.returncode == 0 and "total: 8/8 points" in good.stdout
+    todo = run("check", "exercises/06_losses.ipynb", "--question", "q2")
+    assert todo.returncode == 1 and "TODO test_cross_entropy" in todo.stdout and "Traceback" not in todo.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["check", "no/such.ipynb"], "no such notebook: no/such.ipynb"),
+    (["check", "exercises/04_activations.ipynb", "--exercise", "42"], "unknown exercise '42'"),
+    (["grade", "no/such/folder", "--exercise", "04", "--out", "x"], "no such folder of submissions"),
+    (["grade", "exercises", "--exercise", "77", "--out", "x"], "unknown exercise '77'"),
+    (["grade", "exercises", "--exercise", "04", "--out", "x", "--tests", "nowhere"], "no such folder of hidden tests"),
+    (["grade", "exercises", "--exercise", "04", "--out", "x", "-j", "zero"], "expected a positive number"),
+    (["grade", "exercises", "--exercise", "04"], "the following arguments are required: --out"),
+    (["assign", "no_solutions_here"], "no such folder: no_solutions_here"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_command_line_errors_are_one_clear_line(args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_command_line_rejects_a_notebook_that_is_not_json(tmp_path):
+    bad = tmp_path / "04_broken.ipynb"
+    bad.write_text("{ nope")
+    result = run("check", str(bad))
+    assert result.returncode == 2 and "not valid notebook JSON" in result.stderr
+
+
+def test_command_line_grade_writes_the_reports(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "zoe.ipynb").write_text((REPO / "solutions" / "03_forward_pass.ipynb").read_text())
+    result = run("grade", str(subs), "--exercise", "3", "--out", str(tmp_path / "out"), "-j", "2", "--timeout", "10")
+    assert result.returncode == 0, result.stderr
+    assert "zoe: 7/7" in result.stdout
+    assert json.loads((tmp_path / "out" / "gradescope" / "zoe" / "results.json").read_text())["score"] == 7.0
