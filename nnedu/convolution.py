@@ -141,66 +141,28 @@ def avg_pool2d_loop_backward(grad_output, x_shape, kernel_size, stride=None) -> 
     return dx
 
 
-# --- 2. fast: im2col and one matrix product -----------------------------------------
-#
-# Flatten the padded batch into one long row: image after image, channel after channel,
-# pixel row after pixel row. The window of output pixel (i, j) starts at (i·s_h, j·s_w);
-# its entry (u, v) sits u·W_p + v places further along the row. So the (u, v) entries of
-# *every* window, of every channel and image, are one shifted slice of that row, read
-# with the stride: cutting out all the windows takes kh·kw slice copies, not one per
-# pixel. The slices also produce "windows" at the last positions of each row, where a
-# window would run past the image's edge; those outputs are computed and thrown away.
+# --- 2. fast: im2col, one matrix product, col2im ------------------------------------
 
 
-def grid_shape(padded: tuple[int, int], stride: tuple[int, int]) -> tuple[int, int]:
-    """Window positions per padded image, one every stride step, edges included: ``ceil(H_p / s)``."""
-    return -(-padded[0] // stride[0]), -(-padded[1] // stride[1])
-
-
-def flat_row(padded_shape: tuple[int, ...], kernel: tuple[int, int], dtype) -> np.ndarray:
-    """Zeros for the padded batch as one row, plus room after it for the last window's offsets."""
-    N, C, Hp, Wp = padded_shape
-    kh, kw = kernel
-    return np.zeros(N * C * Hp * Wp + (kh - 1) * Wp + kw - 1, dtype=dtype)
-
-
-def as_images(row: np.ndarray, padded_shape: tuple[int, ...], start: int = 0) -> np.ndarray:
-    """The part of ``row`` from ``start`` on, seen as padded images ``(N, C, H_p, W_p)`` (a view)."""
-    return row[start : start + int(np.prod(padded_shape))].reshape(padded_shape)
-
-
-def shifted(row: np.ndarray, u: int, v: int, padded_shape: tuple[int, ...], stride) -> np.ndarray:
-    """Entry ``(u, v)`` of every window: a view ``(N, C, grid_h, grid_w)`` of the flat row, no copy."""
-    images = as_images(row, padded_shape, start=u * padded_shape[3] + v)
-    return images[:, :, :: stride[0], :: stride[1]]
+def window_slice(u: int, v: int, out_shape: tuple[int, int], stride: tuple[int, int]):
+    """Entry ``(u, v)`` of every window at once: one strided slice ``(N, C, Ho, Wo)`` of the image."""
+    (Ho, Wo), (sh, sw) = out_shape, stride
+    return (slice(None), slice(None), slice(u, u + sh * Ho, sh), slice(v, v + sw * Wo, sw))
 
 
 def im2col(x, kernel, stride, padding) -> np.ndarray:
-    """Every sub-image as one column: ``(N, kh·kw·C, grid_h, grid_w)``, rows ordered (u, v, c)."""
-    N, C, H, W = x.shape
-    (kh, kw), (ph, pw) = kernel, padding
-    padded_shape = (N, C, H + 2 * ph, W + 2 * pw)
-    row = flat_row(padded_shape, kernel, x.dtype)
-    as_images(row, padded_shape)[:, :, ph : ph + H, pw : pw + W] = x
-    gh, gw = grid_shape(padded_shape[2:], stride)
-    cols = np.empty((N, kh * kw, C, gh, gw), dtype=x.dtype)
+    """Every sub-image as one column: ``(N, kh·kw·C, Ho·Wo)``, rows in the order ``(u, v, c)``.
+
+    Row block ``(u, v)`` holds entry ``(u, v)`` of every window, which is one strided slice
+    of the padded batch, so ``kh·kw`` copies cut out all the windows.
+    """
+    (kh, kw), out_shape = kernel, conv2d_output_size(x.shape[2:], kernel, stride, padding)
+    xp = pad(x, padding)
+    cols = np.empty((x.shape[0], kh, kw, x.shape[1], *out_shape), dtype=x.dtype)
     for u in range(kh):
         for v in range(kw):
-            cols[:, u * kw + v] = shifted(row, u, v, padded_shape, stride)
-    return cols.reshape(N, kh * kw * C, gh, gw)
-
-
-def col2im(dcols, x_shape, kernel, stride, padding) -> np.ndarray:
-    """The adjoint of :func:`im2col`: add each column back onto the pixels its window covers."""
-    N, C, H, W = x_shape
-    (kh, kw), (ph, pw) = kernel, padding
-    padded_shape = (N, C, H + 2 * ph, W + 2 * pw)
-    dcols = dcols.reshape(N, kh * kw, C, *dcols.shape[2:])
-    row = flat_row(padded_shape, kernel, dcols.dtype)
-    for u in range(kh):
-        for v in range(kw):
-            shifted(row, u, v, padded_shape, stride)[...] += dcols[:, u * kw + v]  # windows overlap: add
-    return unpad(as_images(row, padded_shape), padding)
+            cols[:, u, v] = xp[window_slice(u, v, out_shape, stride)]
+    return cols.reshape(x.shape[0], kh * kw * x.shape[1], out_shape[0] * out_shape[1])
 
 
 def filters_as_rows(weight: np.ndarray) -> np.ndarray:
@@ -216,39 +178,63 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
 
 def conv2d_forward(x, weight, bias, stride, padding):
     """:func:`conv2d` that also returns the columns, which the backward pass reuses."""
-    N, C, H, W = x.shape
-    O, _, kh, kw = weight.shape
-    Ho, Wo = conv2d_output_size((H, W), (kh, kw), stride, padding)
-    cols = im2col(x, (kh, kw), stride, padding)                   # (N, kh·kw·C, gh, gw)
-    gh, gw = cols.shape[2:]
-    out = np.matmul(filters_as_rows(weight), cols.reshape(N, -1, gh * gw))   # every dot product
-    out = out.reshape(N, O, gh, gw)[:, :, :Ho, :Wo]                # drop the windows past the edge
-    if bias is None:
-        return np.ascontiguousarray(out), cols
-    return out + bias[:, None, None], cols
+    N, O = x.shape[0], weight.shape[0]
+    Ho, Wo = conv2d_output_size(x.shape[2:], weight.shape[2:], stride, padding)
+    cols = im2col(x, weight.shape[2:], stride, padding)           # (N, kh·kw·C, Ho·Wo)
+    out = np.matmul(filters_as_rows(weight), cols)                # (N, O, Ho·Wo): every dot product
+    if bias is not None:
+        out += bias[:, None]
+    return out.reshape(N, O, Ho, Wo), cols
 
 
 def conv2d_backward(grad_output, x_shape, cols, weight, stride, padding):
-    """Gradients of :func:`conv2d`: ``(dL/dx, dL/dweight, dL/dbias)``, chapter 10's three products.
+    """Gradients of :func:`conv2d`: ``(dL/dx, dL/dweight, dL/dbias)``, two products and a col2im.
 
-    With ``δ`` the output gradient of each image as an ``(O, pixels)`` matrix and ``F`` the
-    filters as rows: ``dF = Σₙ δ colsᵀ``, ``db = Σ δ``, and ``d cols = Fᵀ δ``, which
-    :func:`col2im` adds back onto the input pixels each window covered. The windows past
-    the edge get ``δ = 0``, so they contribute nothing.
+    With ``δ`` the output gradient of each image as an ``(O, Ho·Wo)`` matrix and ``F`` the
+    filters as rows: ``dF = Σₙ δ colsᵀ`` and ``db = Σ δ``; each window's gradient is the
+    column ``Fᵀ δ``, which :func:`col2im` adds back onto the pixels the window covers.
     """
     N, O, Ho, Wo = grad_output.shape
     C, kh, kw = weight.shape[1:]
-    gh, gw = cols.shape[2:]
-    delta = np.zeros((N, O, gh, gw), dtype=grad_output.dtype)
-    delta[:, :, :Ho, :Wo] = grad_output
-    delta = delta.reshape(N, O, gh * gw)
-    cols = cols.reshape(N, -1, gh * gw)
-    d_filters = np.matmul(delta, cols.transpose(0, 2, 1)).sum(axis=0)          # (O, kh·kw·C)
+    delta = grad_output.reshape(N, O, Ho * Wo)
+    d_filters = np.matmul(delta, cols.transpose(0, 2, 1)).sum(axis=0)     # (O, kh·kw·C)
     dw = d_filters.reshape(O, kh, kw, C).transpose(0, 3, 1, 2)
-    db = grad_output.sum(axis=(0, 2, 3))
-    dcols = np.matmul(filters_as_rows(weight).T, delta).reshape(N, -1, gh, gw)  # (N, kh·kw·C, gh, gw)
+    db = delta.sum(axis=0).sum(axis=1)                                     # over images, then pixels
+    grid = window_grid(x_shape, stride, padding)
+    delta_on_grid = np.zeros((N, O, *grid), dtype=grad_output.dtype)   # no window: no gradient
+    delta_on_grid[:, :, :Ho, :Wo] = grad_output
+    dcols = np.matmul(filters_as_rows(weight).T, delta_on_grid.reshape(N, O, -1))
     dx = col2im(dcols, x_shape, (kh, kw), stride, padding)
     return dx, np.ascontiguousarray(dw), db
+
+
+def window_grid(x_shape, stride, padding) -> tuple[int, int]:
+    """Every stride step of the padded image, ``ceil(H_p / s) × ceil(W_p / s)``: the windows, and a border."""
+    Hp, Wp = x_shape[2] + 2 * padding[0], x_shape[3] + 2 * padding[1]
+    return -(-Hp // stride[0]), -(-Wp // stride[1])
+
+
+def col2im(dcols, x_shape, kernel, stride, padding) -> np.ndarray:
+    """The adjoint of :func:`im2col`: add every column back onto the pixels its window covers.
+
+    ``dcols`` is ``(N, kh·kw·C, grid)`` on :func:`window_grid` (zero on its border, where no
+    window fits). Flatten the padded batch into one long row: entry ``(u, v)`` of the
+    window at ``(i, j)`` sits ``u·W_p + v`` places after ``(i, j)``, so adding row block
+    ``(u, v)`` back is one shifted view of that row, whose inner loops run over whole
+    images rather than ``Wo`` pixels (several times faster than 4-D slices).
+    """
+    N, C, H, W = x_shape
+    (kh, kw), (sh, sw) = kernel, stride
+    Hp, Wp = H + 2 * padding[0], W + 2 * padding[1]
+    size = N * C * Hp * Wp
+    row = np.zeros(size + (kh - 1) * Wp + kw - 1, dtype=dcols.dtype)   # room for the last shift
+    dcols = dcols.reshape(N, kh * kw, C, *window_grid(x_shape, stride, padding))
+    for u in range(kh):
+        for v in range(kw):
+            start = u * Wp + v
+            images = row[start : start + size].reshape(N, C, Hp, Wp)
+            images[:, :, ::sh, ::sw] += dcols[:, u * kw + v]              # overlapping windows add up
+    return unpad(row[:size].reshape(N, C, Hp, Wp), padding)
 
 
 # --- pooling: a loop over the kh·kw offsets inside a window, never over pixels ---
@@ -258,12 +244,6 @@ def offsets(kernel: tuple[int, int]):
     """The ``kh·kw`` positions ``(k, u, v)`` inside a window, in row-major order."""
     kh, kw = kernel
     return [(u * kw + v, u, v) for u in range(kh) for v in range(kw)]
-
-
-def window_slice(u: int, v: int, out_shape: tuple[int, int], stride: tuple[int, int]):
-    """The entries at offset ``(u, v)`` of every window, as one strided slice of the image."""
-    (Ho, Wo), (sh, sw) = out_shape, stride
-    return (slice(None), slice(None), slice(u, u + sh * Ho, sh), slice(v, v + sw * Wo, sw))
 
 
 def max_pool2d(x, kernel, stride) -> np.ndarray:

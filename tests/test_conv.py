@@ -140,9 +140,33 @@ def test_max_pooling_ties_route_the_gradient_like_torch(kernel, stride, rng):
     assert nnedu.relative_error(layer.backward(g), xt.grad.numpy()) < TOL
 
 
-def test_max_pool_loop_version_equals_torch(rng):
-    x = rng.normal(size=(2, 3, 9, 8))
-    np.testing.assert_array_equal(conv.max_pool2d_loop(x, 3, 2), TF.max_pool2d(torch.tensor(x), 3, 2).numpy())
+@pytest.mark.parametrize("kernel, stride", [(2, None), (3, 2), (3, 1), ((2, 3), (1, 2))])
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pooling_loop_versions_equal_torch(kernel, stride, kind, rng):
+    x = rng.integers(0, 3, size=(2, 3, 9, 8)).astype(np.float64)  # ties, to check where max sends gradients
+    op = TF.max_pool2d if kind == "max" else TF.avg_pool2d
+    xt = torch.tensor(x, requires_grad=True)
+    out_t = op(xt, kernel, stride)
+    g = rng.normal(size=tuple(out_t.shape))
+    out_t.backward(torch.tensor(g))
+    if kind == "max":
+        out, dx = conv.max_pool2d_loop(x, kernel, stride), conv.max_pool2d_loop_backward(g, x, kernel, stride)
+    else:
+        out, dx = conv.avg_pool2d_loop(x, kernel, stride), conv.avg_pool2d_loop_backward(g, x.shape, kernel, stride)
+    assert nnedu.relative_error(out, out_t.detach().numpy()) < TOL
+    assert nnedu.relative_error(dx, xt.grad.numpy()) < TOL
+
+
+def test_conv2d_keeps_float32_and_matches_float64(rng):
+    x, w, b = rng.normal(size=(2, 3, 9, 8)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
+    out, cols = conv.conv2d_forward(x.astype(np.float32), w.astype(np.float32), b.astype(np.float32), (1, 1), (1, 1))
+    g = np.ones(out.shape, dtype=np.float32)
+    grads = conv.conv2d_backward(g, x.shape, cols, w.astype(np.float32), (1, 1), (1, 1))
+    assert out.dtype == np.float32 and all(a.dtype == np.float32 for a in grads)
+    assert nnedu.relative_error(out, conv.conv2d_loop(x, w, b, 1, 1)) < 1e-5
+    expected = conv.conv2d_loop_backward(g.astype(np.float64), x, w, 1, 1)
+    for got, want in zip(grads, expected):
+        assert nnedu.relative_error(got, want) < 1e-5
 
 
 @pytest.mark.parametrize("n, k, s, p", [(8, 3, 1, 0), (8, 3, 1, 1), (28, 5, 2, 2), (7, 3, 2, 0), (10, 4, 3, 1), (5, 5, 1, 0)])
