@@ -4,42 +4,22 @@ Written in numpy with PyTorch's names and shapes, so that the last chapter can s
 the import. Layers of the package (each imports only those above it):
 
 1. :mod:`nnedu.functional`: activations, softmax and their derivatives;
-2. :mod:`nnedu.nn`: layers and losses with ``forward`` and ``backward``;
+2. :mod:`nnedu.nn`: layers and losses with ``forward`` and ``backward``, and ``nn.init``;
 3. :mod:`nnedu.optim` and :func:`nnedu.fit`: composing and training;
-4. :mod:`nnedu.data`: data sets;
+4. :mod:`nnedu.data`: data sets (its numpy-only ``batches`` is what ``fit`` uses);
 5. :mod:`nnedu.viz` and :mod:`nnedu.widgets`: drawings and interactive steppers.
 
-``import nnedu`` is fast: torch and scikit-learn are imported only by the functions
-that need them.
+``import nnedu`` is fast: torch, scikit-learn, matplotlib and ipywidgets are imported
+only by the functions and modules that need them.
 """
 
 from nnedu import convolution, functional, nn, optim
 from nnedu.gradcheck import numerical_gradient, relative_error
 from nnedu.interop import to_torch
 from nnedu.neuron import Neuron, Perceptron, PerceptronStep
-from nnedu.nn import (
-    AvgPool2d,
-    BCELoss,
-    Conv2d,
-    CrossEntropyLoss,
-    Dropout,
-    Flatten,
-    Identity,
-    LeakyReLU,
-    Linear,
-    MaxPool2d,
-    Module,
-    MSELoss,
-    Parameter,
-    ReLU,
-    Sequential,
-    Sigmoid,
-    Softmax,
-    Step,
-    Tanh,
-)
+from nnedu.nn import *  # noqa: F403  (the layers and losses, listed once, in nnedu.nn.__all__)
 from nnedu.random import manual_seed
-from nnedu.training import History, TrainingDiverged, accuracy, evaluate, fit
+from nnedu.training import History, TrainingDiverged, accuracy, evaluate, fit, train_epoch
 
 __version__ = "0.1.0"
 
@@ -47,7 +27,7 @@ __version__ = "0.1.0"
 _LAZY_MODULES = ("data", "viz", "widgets")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # Imported on first use: nnedu.data may need scikit-learn, nnedu.viz and
     # nnedu.widgets need matplotlib and ipywidgets; ``import nnedu`` needs neither.
     if name in _LAZY_MODULES:
@@ -61,11 +41,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nnedu' has no attribute {name!r}")
 
 
+# ``from nnedu import *`` gives the layers and the training functions; the lazy modules
+# (data, viz, widgets) are left out so that it never imports matplotlib or ipywidgets.
 __all__ = [
-    "functional", "convolution", "nn", "optim", "data", "viz", "widgets", "numerical_gradient",
-    "relative_error", "Neuron", "Perceptron", "PerceptronStep", "Module", "Parameter", "Linear",
-    "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Identity", "Step", "Softmax", "Dropout",
-    "Sequential", "MSELoss", "BCELoss", "CrossEntropyLoss", "Conv2d", "MaxPool2d", "AvgPool2d",
-    "Flatten", "manual_seed", "History", "TrainingDiverged", "accuracy", "evaluate", "fit",
-    "to_torch",
+    "functional", "convolution", "nn", "optim", "numerical_gradient", "relative_error", "Neuron",
+    "Perceptron", "PerceptronStep", "manual_seed", "History", "TrainingDiverged", "accuracy",
+    "evaluate", "fit", "train_epoch", "to_torch", *nn.__all__,
 ]

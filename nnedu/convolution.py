@@ -25,10 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnedu.functional import _pair, conv2d_output_size
+from nnedu.functional import conv2d_output_size, pair
+
+Pair = tuple[int, int]
+Size = int | tuple[int, int]
+Shape4 = tuple[int, int, int, int]
 
 
-def pad(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
+def pad(x: np.ndarray, padding: Pair) -> np.ndarray:
     """Add ``padding`` rows/columns of zeros around the two last axes of ``x``."""
     ph, pw = padding
     if ph == 0 and pw == 0:
@@ -36,7 +40,7 @@ def pad(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
 
 
-def unpad(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
+def unpad(x: np.ndarray, padding: Pair) -> np.ndarray:
     """Inverse of :func:`pad`: drop the border again."""
     ph, pw = padding
     return x[:, :, ph : x.shape[2] - ph, pw : x.shape[3] - pw]
@@ -45,9 +49,10 @@ def unpad(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
 # --- 1. loops: the equation as written ----------------------------------------------
 
 
-def conv2d_loop(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
+def conv2d_loop(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+                stride: Size = 1, padding: Size = 0) -> np.ndarray:
     """Convolution with loops over images, filters and output pixels: filter · sub-image."""
-    (sh, sw), (ph, pw) = _pair(stride, "stride"), _pair(padding, "padding")
+    (sh, sw), (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
     N, C, H, W = x.shape
     O, _, kh, kw = weight.shape
     Ho, Wo = conv2d_output_size((H, W), (kh, kw), (sh, sw), (ph, pw))
@@ -64,13 +69,14 @@ def conv2d_loop(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
     return out
 
 
-def conv2d_loop_backward(grad_output, x, weight, stride=1, padding=0):
+def conv2d_loop_backward(grad_output: np.ndarray, x: np.ndarray, weight: np.ndarray, stride: Size = 1,
+                         padding: Size = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of :func:`conv2d_loop`: returns ``(dL/dx, dL/dweight, dL/dbias)``.
 
     Each output pixel was ``weight[o] · sub_image``, so its gradient ``g`` flows back
     as ``g * sub_image`` into the filter and ``g * weight[o]`` into the sub-image.
     """
-    (sh, sw), (ph, pw) = _pair(stride, "stride"), _pair(padding, "padding")
+    (sh, sw), (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
     N, O, Ho, Wo = grad_output.shape
     kh, kw = weight.shape[2:]
     xp = pad(x, (ph, pw))
@@ -87,10 +93,10 @@ def conv2d_loop_backward(grad_output, x, weight, stride=1, padding=0):
     return unpad(dxp, (ph, pw)), dw, grad_output.sum(axis=(0, 2, 3))
 
 
-def max_pool2d_loop(x, kernel_size, stride=None) -> np.ndarray:
+def max_pool2d_loop(x: np.ndarray, kernel_size: Size, stride: Size | None = None) -> np.ndarray:
     """Max pooling with loops: each output pixel is the largest value of its window."""
-    (kh, kw) = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(stride if stride is not None else kernel_size, "stride")
+    (kh, kw) = pair(kernel_size, "kernel_size")
+    sh, sw = pair(stride if stride is not None else kernel_size, "stride")
     N, C, H, W = x.shape
     Ho, Wo = conv2d_output_size((H, W), (kh, kw), (sh, sw))
     out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
@@ -100,10 +106,11 @@ def max_pool2d_loop(x, kernel_size, stride=None) -> np.ndarray:
     return out
 
 
-def max_pool2d_loop_backward(grad_output, x, kernel_size, stride=None) -> np.ndarray:
+def max_pool2d_loop_backward(grad_output: np.ndarray, x: np.ndarray, kernel_size: Size,
+                             stride: Size | None = None) -> np.ndarray:
     """Gradient of :func:`max_pool2d_loop`: each window sends its gradient to its (first) maximum."""
-    kh, kw = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(stride if stride is not None else kernel_size, "stride")
+    kh, kw = pair(kernel_size, "kernel_size")
+    sh, sw = pair(stride if stride is not None else kernel_size, "stride")
     N, C, Ho, Wo = grad_output.shape
     dx = np.zeros_like(x)
     for n in range(N):
@@ -111,15 +118,17 @@ def max_pool2d_loop_backward(grad_output, x, kernel_size, stride=None) -> np.nda
             for i in range(Ho):
                 for j in range(Wo):
                     window = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
-                    u, v = np.unravel_index(np.argmax(window), window.shape)  # first max, row-major
+                    nans = np.flatnonzero(np.isnan(window))   # as torch: a NaN is the max, the last one
+                    k = nans[-1] if nans.size else np.argmax(window)  # else the first max, row-major
+                    u, v = np.unravel_index(k, window.shape)
                     dx[n, c, i * sh + u, j * sw + v] += grad_output[n, c, i, j]
     return dx
 
 
-def avg_pool2d_loop(x, kernel_size, stride=None) -> np.ndarray:
+def avg_pool2d_loop(x: np.ndarray, kernel_size: Size, stride: Size | None = None) -> np.ndarray:
     """Average pooling with loops: each output pixel is the mean of its window."""
-    kh, kw = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(stride if stride is not None else kernel_size, "stride")
+    kh, kw = pair(kernel_size, "kernel_size")
+    sh, sw = pair(stride if stride is not None else kernel_size, "stride")
     N, C, H, W = x.shape
     Ho, Wo = conv2d_output_size((H, W), (kh, kw), (sh, sw))
     out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
@@ -129,10 +138,11 @@ def avg_pool2d_loop(x, kernel_size, stride=None) -> np.ndarray:
     return out
 
 
-def avg_pool2d_loop_backward(grad_output, x_shape, kernel_size, stride=None) -> np.ndarray:
+def avg_pool2d_loop_backward(grad_output: np.ndarray, x_shape: Shape4, kernel_size: Size,
+                             stride: Size | None = None) -> np.ndarray:
     """Gradient of :func:`avg_pool2d_loop`: each window shares its gradient equally among its entries."""
-    kh, kw = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(stride if stride is not None else kernel_size, "stride")
+    kh, kw = pair(kernel_size, "kernel_size")
+    sh, sw = pair(stride if stride is not None else kernel_size, "stride")
     Ho, Wo = grad_output.shape[2:]
     dx = np.zeros(x_shape, dtype=grad_output.dtype)
     for i in range(Ho):
@@ -144,13 +154,13 @@ def avg_pool2d_loop_backward(grad_output, x_shape, kernel_size, stride=None) -> 
 # --- 2. fast: im2col, one matrix product, col2im ------------------------------------
 
 
-def window_slice(u: int, v: int, out_shape: tuple[int, int], stride: tuple[int, int]):
+def window_slice(u: int, v: int, out_shape: Pair, stride: Pair) -> tuple[slice, slice, slice, slice]:
     """Entry ``(u, v)`` of every window at once: one strided slice ``(N, C, Ho, Wo)`` of the image."""
     (Ho, Wo), (sh, sw) = out_shape, stride
     return (slice(None), slice(None), slice(u, u + sh * Ho, sh), slice(v, v + sw * Wo, sw))
 
 
-def im2col(x, kernel, stride, padding) -> np.ndarray:
+def im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
     """Every sub-image as one column: ``(N, kh·kw·C, Ho·Wo)``, rows in the order ``(u, v, c)``.
 
     Row block ``(u, v)`` holds entry ``(u, v)`` of every window, which is one strided slice
@@ -170,13 +180,15 @@ def filters_as_rows(weight: np.ndarray) -> np.ndarray:
     return weight.transpose(0, 2, 3, 1).reshape(weight.shape[0], -1)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
+def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride: Size = 1,
+           padding: Size = 0) -> np.ndarray:
     """Convolution as one matrix product per image: ``filters_as_rows(weight) @ im2col(x) + bias``."""
-    out, _ = conv2d_forward(x, weight, bias, _pair(stride, "stride"), _pair(padding, "padding"))
+    out, _ = conv2d_forward(x, weight, bias, pair(stride, "stride"), pair(padding, "padding"))
     return out
 
 
-def conv2d_forward(x, weight, bias, stride, padding):
+def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, stride: Pair,
+                   padding: Pair) -> tuple[np.ndarray, np.ndarray]:
     """:func:`conv2d` that also returns the columns, which the backward pass reuses."""
     N, O = x.shape[0], weight.shape[0]
     Ho, Wo = conv2d_output_size(x.shape[2:], weight.shape[2:], stride, padding)
@@ -187,7 +199,8 @@ def conv2d_forward(x, weight, bias, stride, padding):
     return out.reshape(N, O, Ho, Wo), cols
 
 
-def conv2d_backward(grad_output, x_shape, cols, weight, stride, padding):
+def conv2d_backward(grad_output: np.ndarray, x_shape: Shape4, cols: np.ndarray, weight: np.ndarray,
+                    stride: Pair, padding: Pair) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of :func:`conv2d`: ``(dL/dx, dL/dweight, dL/dbias)``, two products and a col2im.
 
     With ``δ`` the output gradient of each image as an ``(O, Ho·Wo)`` matrix and ``F`` the
@@ -203,18 +216,18 @@ def conv2d_backward(grad_output, x_shape, cols, weight, stride, padding):
     grid = window_grid(x_shape, stride, padding)
     delta_on_grid = np.zeros((N, O, *grid), dtype=grad_output.dtype)   # no window: no gradient
     delta_on_grid[:, :, :Ho, :Wo] = grad_output
-    dcols = np.matmul(filters_as_rows(weight).T, delta_on_grid.reshape(N, O, -1))
+    dcols = np.matmul(filters_as_rows(weight).T, delta_on_grid.reshape(N, O, grid[0] * grid[1]))
     dx = col2im(dcols, x_shape, (kh, kw), stride, padding)
     return dx, np.ascontiguousarray(dw), db
 
 
-def window_grid(x_shape, stride, padding) -> tuple[int, int]:
+def window_grid(x_shape: Shape4, stride: Pair, padding: Pair) -> Pair:
     """Every stride step of the padded image, ``ceil(H_p / s) × ceil(W_p / s)``: the windows, and a border."""
     Hp, Wp = x_shape[2] + 2 * padding[0], x_shape[3] + 2 * padding[1]
     return -(-Hp // stride[0]), -(-Wp // stride[1])
 
 
-def col2im(dcols, x_shape, kernel, stride, padding) -> np.ndarray:
+def col2im(dcols: np.ndarray, x_shape: Shape4, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
     """The adjoint of :func:`im2col`: add every column back onto the pixels its window covers.
 
     ``dcols`` is ``(N, kh·kw·C, grid)`` on :func:`window_grid` (zero on its border, where no
@@ -240,13 +253,13 @@ def col2im(dcols, x_shape, kernel, stride, padding) -> np.ndarray:
 # --- pooling: a loop over the kh·kw offsets inside a window, never over pixels ---
 
 
-def offsets(kernel: tuple[int, int]):
+def offsets(kernel: Pair) -> list[tuple[int, int, int]]:
     """The ``kh·kw`` positions ``(k, u, v)`` inside a window, in row-major order."""
     kh, kw = kernel
     return [(u * kw + v, u, v) for u in range(kh) for v in range(kw)]
 
 
-def max_pool2d(x, kernel, stride) -> np.ndarray:
+def max_pool2d(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
     """Max pooling: the largest entry of each window, one window offset at a time."""
     out_shape = conv2d_output_size(x.shape[2:], kernel, stride)
     best = x[window_slice(0, 0, out_shape, stride)].copy()
@@ -255,14 +268,23 @@ def max_pool2d(x, kernel, stride) -> np.ndarray:
     return best
 
 
-def max_pool2d_backward(grad_output, x, out, kernel, stride):
+def max_pool2d_backward(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray, kernel: Pair,
+                        stride: Pair) -> np.ndarray:
     """Each window's gradient goes to the entry that equals its maximum; overlapping windows add up.
 
     Visiting the offsets in row-major order and marking windows already served sends a
-    tie's gradient to its first maximum only, as PyTorch does.
+    tie's gradient to its first maximum only, as PyTorch does. A window holding NaN has
+    NaN as its maximum (NaN wins every comparison in PyTorch's kernel, so the *last* NaN
+    of the window does): its gradient goes to that element.
     """
     dx = np.zeros_like(x)
-    served = np.zeros(out.shape, dtype=bool)
+    served = ~np.isnan(out)                                 # first the windows whose max is NaN
+    for _, u, v in reversed(offsets(kernel)):
+        where = window_slice(u, v, out.shape[2:], stride)
+        winner = np.isnan(x[where]) & ~served
+        served |= winner
+        dx[where] += grad_output * winner
+    served = np.isnan(out)                                  # then every other window
     for _, u, v in offsets(kernel):
         where = window_slice(u, v, out.shape[2:], stride)
         winner = (x[where] == out) & ~served
@@ -271,14 +293,15 @@ def max_pool2d_backward(grad_output, x, out, kernel, stride):
     return dx
 
 
-def avg_pool2d(x, kernel, stride) -> np.ndarray:
+def avg_pool2d(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
     """Average pooling: the mean of each window."""
     out_shape = conv2d_output_size(x.shape[2:], kernel, stride)
     total = sum(x[window_slice(u, v, out_shape, stride)] for _, u, v in offsets(kernel))
     return total / (kernel[0] * kernel[1])
 
 
-def avg_pool2d_backward(grad_output, x_shape, kernel, stride, dtype):
+def avg_pool2d_backward(grad_output: np.ndarray, x_shape: Shape4, kernel: Pair, stride: Pair,
+                        dtype: np.dtype | type) -> np.ndarray:
     """Each window's gradient is shared equally by its ``kh·kw`` entries."""
     share = (grad_output / (kernel[0] * kernel[1])).astype(dtype, copy=False)
     dx = np.zeros(x_shape, dtype=dtype)

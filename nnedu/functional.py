@@ -10,7 +10,7 @@ All of them are numerically stable: no overflow warning and no NaN for ``|z| = 1
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, overload
 
 import numpy as np
 
@@ -170,15 +170,25 @@ def get_activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
     return ACTIVATIONS[key][0]
 
 
-def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
-    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
+def pair(value: int | tuple[int, int] | list[int], name: str = "value") -> tuple[int, int]:
+    """``3`` -> ``(3, 3)``; a pair ``(height, width)`` is kept: how every 2-D size is given."""
+    both = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(both) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in both):
         raise ValueError(f"expected {name} to be an int or a pair of ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
+    return int(both[0]), int(both[1])
 
 
+_pair = pair  # the name the first edition used
+
+
+@overload
+def conv2d_output_size(size: int, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] = 1,
+                       padding: int | tuple[int, int] = 0) -> int: ...
+@overload
+def conv2d_output_size(size: tuple[int, ...] | list[int], kernel_size: int | tuple[int, int],
+                       stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> tuple[int, int]: ...
 def conv2d_output_size(
-    size: int | tuple[int, int],
+    size: int | tuple[int, ...] | list[int],
     kernel_size: int | tuple[int, int],
     stride: int | tuple[int, int] = 1,
     padding: int | tuple[int, int] = 0,
@@ -192,8 +202,8 @@ def conv2d_output_size(
     result is then a pair too).
     """
     as_pair = isinstance(size, (tuple, list))
-    n, k = _pair(size, "size"), _pair(kernel_size, "kernel_size")
-    s, p = _pair(stride, "stride"), _pair(padding, "padding")
+    n, k = pair(tuple(size) if as_pair else size, "size"), pair(kernel_size, "kernel_size")
+    s, p = pair(stride, "stride"), pair(padding, "padding")
     out = []
     for dim in range(2):
         if s[dim] < 1:
@@ -208,4 +218,4 @@ def conv2d_output_size(
                 f"{p[dim]} on each side ({padded})"
             )
         out.append((padded - k[dim]) // s[dim] + 1)
-    return tuple(out) if as_pair else out[0]
+    return (out[0], out[1]) if as_pair else out[0]

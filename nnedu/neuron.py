@@ -7,6 +7,7 @@ rule, which needs no gradient at all.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,22 +17,35 @@ from nnedu import functional as F
 
 
 class Neuron:
-    r"""``Neuron(weights, bias, activation)``: :math:`f(\mathbf{x}) = g(\mathbf{w}^\top\mathbf{x} + b)`.
+    r"""``Neuron(weight, bias, activation)``: :math:`f(\mathbf{x}) = g(\mathbf{w}^\top\mathbf{x} + b)`.
 
-    ``activation`` is a name from :data:`nnedu.functional.ACTIVATIONS` (``"relu"``,
-    ``"sigmoid"``, ``"step"``, ..., or ``"linear"``) or any function of ``z``, for
-    example ``lambda z: z**2``. ``x`` is one input ``(n,)`` or a batch ``(N, n)``.
+    ``weight`` and ``bias`` are named as in :class:`~nnedu.nn.Linear`. ``activation`` is
+    a name from :data:`nnedu.functional.ACTIVATIONS` (``"relu"``, ``"sigmoid"``,
+    ``"step"``, ..., or ``"linear"``) or any function of ``z``, for example
+    ``lambda z: z**2``. ``x`` is one input ``(n,)`` or a batch ``(N, n)``.
+    (``weights=`` and ``.weights``, the first edition's names, still work for this
+    release, with a ``DeprecationWarning``.)
     """
 
     def __init__(
         self,
-        weights: np.ndarray | list[float],
+        weight: np.ndarray | list[float] | None = None,
         bias: float = 0.0,
         activation: str | Callable[[np.ndarray], np.ndarray] = "linear",
+        *,
+        weights: np.ndarray | list[float] | None = None,
     ) -> None:
-        self.weights = np.asarray(weights, dtype=float)
-        if self.weights.ndim != 1:
-            raise ValueError(f"Neuron expected a 1-D weight vector, got shape {self.weights.shape}")
+        if weights is not None:
+            warnings.warn("Neuron(weights=...) is now Neuron(weight=...), as in nnedu.nn.Linear",
+                          DeprecationWarning, stacklevel=2)
+            if weight is not None:
+                raise TypeError("Neuron got both weight and weights: pass only weight")
+            weight = weights
+        if weight is None:
+            raise TypeError("Neuron expected a weight vector, e.g. Neuron(weight=[3, -2], bias=1)")
+        self.weight = np.asarray(weight, dtype=float)
+        if self.weight.ndim != 1:
+            raise ValueError(f"Neuron expected a 1-D weight vector, got shape {self.weight.shape}")
         self.bias = float(bias)
         if isinstance(activation, str):
             self.activation = F.get_activation(activation)
@@ -47,12 +61,12 @@ class Neuron:
     def z(self, x: np.ndarray | list[float]) -> np.ndarray | float:
         r"""The pre-activation :math:`z = \mathbf{w}^\top \mathbf{x} + b`."""
         x = np.asarray(x, dtype=float)
-        if x.shape[-1:] != self.weights.shape:
+        if x.shape[-1:] != self.weight.shape:
             raise ValueError(
-                f"Neuron with {self.weights.size} weights expected inputs with "
-                f"{self.weights.size} features, got shape {x.shape}"
+                f"Neuron with {self.weight.size} weights expected inputs with "
+                f"{self.weight.size} features, got shape {x.shape}"
             )
-        z = x @ self.weights + self.bias
+        z = x @ self.weight + self.bias
         return float(z) if np.ndim(z) == 0 else z
 
     def __call__(self, x: np.ndarray | list[float]) -> np.ndarray | float:
@@ -60,8 +74,14 @@ class Neuron:
         out = self.activation(np.asarray(self.z(x)))
         return float(out) if np.ndim(out) == 0 else np.asarray(out)
 
+    @property
+    def weights(self) -> np.ndarray:
+        """Deprecated name of :attr:`weight`."""
+        warnings.warn("Neuron.weights is now Neuron.weight", DeprecationWarning, stacklevel=2)
+        return self.weight
+
     def __repr__(self) -> str:
-        return f"Neuron(weights={self.weights.tolist()}, bias={self.bias}, activation={self.activation_name!r})"
+        return f"Neuron(weight={self.weight.tolist()}, bias={self.bias}, activation={self.activation_name!r})"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
-"""The training loop (chapter 9): shuffle, cut into mini-batches, and for each batch
-forward, loss, backward, update.
+"""The training loop (chapter 9): for each mini-batch, forward, loss, backward, update.
 
-``fit`` is the loop every chapter uses; it is short on purpose, so that reading it is
-reading the algorithm:
+:func:`train_epoch` is the loop itself, short on purpose, so that reading it is reading
+the algorithm:
 
 1. load a batch of training inputs,
 2. forward pass,
@@ -10,35 +9,74 @@ reading the algorithm:
 4. backpropagate,
 5. update the weights,
 
-and repeat: one pass through the loop is an *iteration*, one pass through the data
-set an *epoch*.
+and repeat: one pass through the loop is an *iteration*, one pass through the data set
+an *epoch*. :func:`fit` runs epochs and adds what a practitioner watches around them:
+validation, the history, a progress bar, and a stop when the loss diverges.
 """
 
 from __future__ import annotations
 
+import copy
 import math
-import os
 from dataclasses import dataclass, field
+from typing import Any, Iterable, Protocol
 
 import numpy as np
 
-from nnedu.nn.loss import BCELoss
+from nnedu._static import static_mode
+from nnedu.data.loader import batches as make_batches
 from nnedu.nn.module import Module
-from nnedu.optim import SGD
-from nnedu.random import default_rng
+
+
+class Optimizer(Protocol):
+    """Anything with ``zero_grad()`` and ``step()``: every optimizer of :mod:`nnedu.optim`."""
+
+    def zero_grad(self) -> None: ...
+
+    def step(self) -> None: ...
+
+
+class Scheduler(Protocol):
+    def step(self) -> None: ...
+
+
+def train_epoch(model: Module, loss_fn: Module, optimizer: Optimizer,
+                batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float | None]:
+    """One epoch of mini-batch gradient descent; returns the mean loss and accuracy over it."""
+    model.train()
+    total_loss, correct, seen = 0.0, 0.0, 0
+    for xb, yb in batches:                       # 1. load a batch
+        optimizer.zero_grad()
+        out = model(xb)                          # 2. forward pass
+        loss = loss_fn(out, yb)                  # 3. loss
+        model.backward(loss_fn.backward())       # 4. backpropagate
+        optimizer.step()                         # 5. update the weights
+        total_loss += float(loss) * len(xb)
+        acc = accuracy(out, yb)
+        correct = correct + acc * len(xb) if acc is not None else math.nan
+        seen += len(xb)
+    if seen == 0:
+        raise ValueError("train_epoch got no batches: the training set is empty")
+    return total_loss / seen, (None if math.isnan(correct) else correct / seen)
 
 
 @dataclass
 class History:
-    """Loss and accuracy after each epoch (accuracy only for classification)."""
+    """Loss and accuracy after each epoch (accuracy only for classification), and the learning rate."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, list[float]]:
         return {k: v for k, v in vars(self).items() if v}
+
+    def summary(self) -> str:
+        """The last epoch in one line: ``20 epochs: loss 0.0312, accuracy 0.9912, ...``."""
+        last = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.as_dict().items() if k != "lr")
+        return f"{len(self.loss)} epochs: {last}"
 
 
 class TrainingDiverged(FloatingPointError):
@@ -50,50 +88,56 @@ class TrainingDiverged(FloatingPointError):
 
 
 def accuracy(output: np.ndarray, target: np.ndarray, loss_fn: object = None) -> float | None:
-    """Fraction of correct predictions, or ``None`` when the task is not classification.
+    """Fraction of correct predictions, or ``None`` when the targets are not classes.
 
-    Several outputs per sample: the predicted class is the arg-max, compared with integer
-    labels or with the arg-max of one-hot targets. One sigmoid output under ``BCELoss``:
-    the prediction is 1 when the output is above 0.5.
+    - several outputs per sample: the predicted class is the arg-max, compared with
+      integer labels or with the arg-max of one-hot targets;
+    - one output per sample and targets in {0, 1}: the prediction is 1 above 0.5
+      (a probability, e.g. after a sigmoid);
+    - one output per sample and targets in {-1, +1}: the prediction is the sign.
+
+    (``loss_fn`` is accepted for compatibility and ignored: the targets decide.)
     """
-    output = np.asarray(output)
-    target = np.asarray(target)
+    output, target = np.asarray(output), np.asarray(target)
     if output.ndim == 2 and output.shape[1] > 1:
         predicted = output.argmax(axis=1)
         if target.ndim == 1 and np.issubdtype(target.dtype, np.integer):
             return float(np.mean(predicted == target))
         if target.shape == output.shape:
             return float(np.mean(predicted == target.argmax(axis=1)))
-    if isinstance(loss_fn, BCELoss) and output.shape == target.shape:
-        return float(np.mean((output > 0.5) == (target > 0.5)))
+        return None
+    if output.size != target.size or output.size == 0:
+        return None
+    output, target = output.reshape(-1), target.reshape(-1)
+    if np.isin(target, (0, 1)).all():
+        return float(np.mean((output > 0.5) == (target == 1)))
+    if np.isin(target, (-1, 1)).all():
+        return float(np.mean(np.where(output >= 0, 1, -1) == target))
     return None
 
 
-def evaluate(model: Module, loss_fn, X: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> tuple[float, float | None]:
-    """Mean loss and accuracy of ``model`` on ``(X, y)``, in evaluation mode."""
+def evaluate(model: Module, loss_fn: Module, X: np.ndarray, y: np.ndarray,
+             batch_size: int = 1024) -> tuple[float, float | None]:
+    """Mean loss and accuracy of ``model`` on ``(X, y)``, in evaluation mode.
+
+    The loss is computed by a copy of ``loss_fn``, so a gradient pending in ``loss_fn``
+    (a forward whose backward has not run yet) is kept.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) == 0 or len(X) != len(y):
+        raise ValueError(f"evaluate expected a non-empty set with one target per sample, got "
+                         f"{len(X)} samples and {len(y)} targets")
     was_training = model.training
     model.eval()
     outputs = np.concatenate([model(X[i : i + batch_size]) for i in range(0, len(X), batch_size)])
     model.train(was_training)
-    return loss_fn(outputs, y), accuracy(outputs, y, loss_fn)
-
-
-def _progress_bar(epochs: int, enabled: bool):
-    if not enabled:
-        return None
-    if os.environ.get("NNEDU_STATIC"):  # the book build: plain text, no widget,
-        from tqdm.std import tqdm       # and only the first and the final state of the bar
-
-        return tqdm(total=epochs, desc="training", unit="epoch", mininterval=3600, maxinterval=3600)
-    from tqdm.auto import tqdm
-
-    return tqdm(total=epochs, desc="training", unit="epoch")
+    return float(copy.copy(loss_fn)(outputs, y)), accuracy(outputs, y)
 
 
 def fit(
     model: Module,
-    loss_fn,
-    optimizer: SGD,
+    loss_fn: Module,
+    optimizer: Optimizer,
     X: np.ndarray,
     y: np.ndarray,
     epochs: int = 10,
@@ -102,70 +146,72 @@ def fit(
     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
     rng: np.random.Generator | None = None,
     progress: bool = True,
+    scheduler: Scheduler | None = None,
 ) -> History:
-    """Train ``model`` with mini-batch gradient descent and return its :class:`History`.
+    """Train ``model`` for ``epochs`` epochs of :func:`train_epoch` and return its :class:`History`.
 
     ``X`` has one sample per row (or per first index), ``y`` one target per sample.
     Each epoch visits every sample once, in a new random order when ``shuffle`` (drawn
     from ``rng``, default the package generator: seed it with ``nnedu.manual_seed``).
-    Training stops with :class:`TrainingDiverged` as soon as the loss is NaN or infinite.
+    After each epoch the model is evaluated on ``validation_data`` (never the test set)
+    and ``scheduler.step()`` is called. Training stops with :class:`TrainingDiverged` as
+    soon as the loss is NaN or infinite.
     """
-    X = np.asarray(X)
-    y = np.asarray(y)
+    X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"fit expected as many targets as samples, got {len(X)} samples and {len(y)} targets")
     if len(X) == 0:
         raise ValueError("fit got an empty training set")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"fit expected a positive integer batch_size, got {batch_size!r}")
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"fit expected a positive integer number of epochs, got {epochs!r}")
-    rng = rng if rng is not None else default_rng()
     history = History()
-    n_batches = math.ceil(len(X) / batch_size)
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(epochs):
-            model.train()
-            order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-            total_loss, correct, counted = 0.0, 0.0, 0
-            for b in range(n_batches):
-                idx = order[b * batch_size : (b + 1) * batch_size]
-                xb, yb = X[idx], y[idx]                  # 1. load a batch
-                optimizer.zero_grad()
-                # Overflow on the way to a divergent loss is reported below, with advice,
-                # rather than as a bare numpy warning from deep inside a layer.
-                with np.errstate(over="ignore", invalid="ignore"):
-                    out = model(xb)                      # 2. forward pass
-                    loss = loss_fn(out, yb)              # 3. loss
-                if not math.isfinite(loss):
-                    raise TrainingDiverged(
-                        f"training stopped: the loss became {loss} at epoch {epoch + 1}, batch "
-                        f"{b + 1} of {n_batches}. The steps are too large for this loss: lower "
-                        f"the learning rate (lr={getattr(optimizer, 'lr', '?')}), e.g. divide it "
-                        f"by 10. The history of the finished epochs is in the exception's .history.",
-                        history,
-                    )
-                with np.errstate(over="ignore", invalid="ignore"):
-                    model.backward(loss_fn.backward())   # 4. backpropagate
-                    optimizer.step()                     # 5. update the weights
-                total_loss += loss * len(idx)
-                acc = accuracy(out, yb, loss_fn)
-                if acc is not None:
-                    correct += acc * len(idx)
-                    counted += len(idx)
-            history.loss.append(total_loss / len(X))
-            if counted:
-                history.accuracy.append(correct / counted)
+            history.lr.append(_learning_rate(optimizer))
+            # Overflow on the way to a divergent loss is reported below, with advice,
+            # rather than as a bare numpy warning from deep inside a layer.
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss, acc = train_epoch(model, loss_fn, optimizer, make_batches(X, y, batch_size, shuffle, rng))
+            if not math.isfinite(loss):
+                raise TrainingDiverged(
+                    f"training stopped: the loss became {loss} in epoch {epoch + 1}. The steps are too "
+                    f"large for this loss: lower the learning rate (lr={history.lr[-1]}), e.g. divide "
+                    f"it by 10. The history of the finished epochs is in the exception's .history.",
+                    history,
+                )
+            history.loss.append(loss)
+            if acc is not None:
+                history.accuracy.append(acc)
             if validation_data is not None:
                 val_loss, val_acc = evaluate(model, loss_fn, *validation_data)
                 history.val_loss.append(val_loss)
                 if val_acc is not None:
                     history.val_accuracy.append(val_acc)
+            if scheduler is not None:
+                scheduler.step()
             if bar is not None:
-                bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.as_dict().items()}, refresh=False)
+                bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.as_dict().items() if k != "lr"},
+                                refresh=False)
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
+    if progress and static_mode():  # the book: one plain line instead of a bar
+        print(history.summary())
     return history
+
+
+def _learning_rate(optimizer: Optimizer) -> float:
+    groups: Any = getattr(optimizer, "param_groups", None)
+    if groups:
+        return float(groups[0]["lr"])
+    return float(getattr(optimizer, "lr", math.nan))
+
+
+def _progress_bar(epochs: int, enabled: bool) -> Any:
+    if not enabled or static_mode():
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=epochs, desc="training", unit="epoch")

@@ -225,3 +225,70 @@ def test_backward_before_forward_and_wrong_gradient_shape():
         nn.Conv2d(0, 2, 3)
     with pytest.raises(ValueError, match="stride >= 1"):
         nn.Conv2d(1, 2, 3, stride=0)
+
+
+def layer_against_twin(layer, twin, x, rng):
+    """Forward and backward of an nnedu layer and its torch twin (same weights); returns errors."""
+    twin.load_state_dict({k: torch.from_numpy(v) for k, v in layer.state_dict().items()})
+    xt = torch.tensor(x, requires_grad=True)
+    out, out_t = layer(x), twin(xt)
+    assert out.shape == tuple(out_t.shape)
+    g = rng.normal(size=out.shape)
+    out_t.backward(torch.tensor(g))
+    dx = layer.backward(g)
+    assert dx.shape == x.shape
+    errors = [nnedu.relative_error(out, out_t.detach().numpy()), nnedu.relative_error(dx, xt.grad.numpy())]
+    for name, p in layer.named_parameters():
+        errors.append(nnedu.relative_error(p.grad, dict(twin.named_parameters())[name].grad.numpy()))
+    return errors
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")  # torch's own note
+@pytest.mark.parametrize("kernel", [1, 2, 3, 4, (3, 2), (2, 5)])
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_conv2d_same_and_valid_padding_equal_torch(kernel, padding, rng):
+    """'same' keeps the size; for an even kernel the extra zero goes bottom/right, as in torch."""
+    layer = nn.Conv2d(2, 3, kernel, padding=padding)
+    twin = torch.nn.Conv2d(2, 3, kernel, padding=padding).double()
+    x = rng.normal(size=(2, 2, 7, 6))
+    assert max(layer_against_twin(layer, twin, x, rng)) < TOL
+    if padding == "same":
+        assert layer(x).shape[2:] == x.shape[2:]
+
+
+def test_conv2d_same_padding_refuses_stride():
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        nn.Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="'valid' or 'same'"):
+        nn.Conv2d(1, 1, 3, padding="full")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: (nn.Conv2d(2, 3, 3, padding=1), torch.nn.Conv2d(2, 3, 3, padding=1)),
+    lambda: (nn.Conv2d(2, 3, 2, stride=2), torch.nn.Conv2d(2, 3, 2, stride=2)),
+    lambda: (nn.MaxPool2d(2), torch.nn.MaxPool2d(2)),
+    lambda: (nn.AvgPool2d(3, stride=2), torch.nn.AvgPool2d(3, stride=2))], ids=["conv", "strided", "max", "avg"])
+def test_empty_batch_forward_and_backward(make, rng):
+    layer, twin = make()
+    x = np.zeros((0, 2, 6, 6))
+    out = layer(x)
+    assert out.shape == tuple(twin.double()(torch.from_numpy(x)).shape)
+    assert layer.backward(np.zeros(out.shape)).shape == x.shape
+    assert all(not p.grad.any() for p in layer.parameters())
+
+
+def test_max_pool_sends_the_gradient_to_a_nan_like_torch(rng):
+    """torch treats NaN as the maximum (the last NaN of a window); nnedu must not drop its gradient."""
+    x = rng.normal(size=(2, 2, 6, 6))
+    x[0, 0, 0, 0] = x[0, 0, 1, 1] = np.nan       # two NaNs in one window
+    x[1, 1, 2, 3] = np.nan                        # one NaN, in two overlapping windows
+    for kernel, stride in [(2, 2), (3, 1)]:
+        xt = torch.tensor(x, requires_grad=True)
+        out_t = torch.nn.functional.max_pool2d(xt, kernel, stride)
+        g = rng.normal(size=out_t.shape)
+        out_t.backward(torch.tensor(g))
+        layer = nn.MaxPool2d(kernel, stride)
+        np.testing.assert_array_equal(np.isnan(layer(x)), np.isnan(out_t.detach().numpy()))
+        np.testing.assert_allclose(layer.backward(g), xt.grad.numpy(), rtol=1e-12)
+        loop = conv.max_pool2d_loop_backward(g, x, kernel, stride)
+        np.testing.assert_allclose(loop, xt.grad.numpy(), rtol=1e-12)

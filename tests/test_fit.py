@@ -103,4 +103,90 @@ def test_accuracy_helper():
     assert nnedu.accuracy(out, np.array([1, 0, 0])) == pytest.approx(2 / 3)
     assert nnedu.accuracy(out, np.array([[0, 1], [1, 0], [0, 1]])) == 1.0
     assert nnedu.accuracy(np.array([0.7, 0.2]), np.array([1.0, 1.0]), nn.BCELoss()) == 0.5
-    assert nnedu.accuracy(np.array([[0.7], [0.2]]), np.array([[1.0], [1.0]]), nn.MSELoss()) is None
+    # The targets decide, not the loss class: 0/1 targets are classes whatever the loss,
+    # other real-valued targets are a regression with no accuracy.
+    assert nnedu.accuracy(np.array([[0.7], [0.2]]), np.array([[1.0], [1.0]])) == 0.5
+    assert nnedu.accuracy(np.array([0.3, -0.2, 0.9]), np.array([1, -1, -1])) == pytest.approx(2 / 3)
+    assert nnedu.accuracy(np.array([[0.7], [0.2]]), np.array([[1.5], [0.25]])) is None
+
+
+# -- the mini-batch iterator, train_epoch and evaluate ----------------------------------
+
+def test_batches_cover_every_sample_once_in_a_seeded_order():
+    X, y = np.arange(10)[:, None] * 1.0, np.arange(10)
+    got = list(nnedu.data.batches(X, y, 4, rng=np.random.default_rng(0)))
+    assert [len(xb) for xb, _ in got] == [4, 4, 2]
+    seen = np.concatenate([yb for _, yb in got])
+    assert sorted(seen) == list(range(10)) and list(seen) != list(range(10))
+    assert all((xb[:, 0] == yb).all() for xb, yb in got)      # rows stay with their targets
+    again = np.concatenate([yb for _, yb in nnedu.data.batches(X, y, 4, rng=np.random.default_rng(0))])
+    np.testing.assert_array_equal(seen, again)
+    ordered = [yb.tolist() for _, yb in nnedu.data.batches(X, y, 4, shuffle=False, drop_last=True)]
+    assert ordered == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert nnedu.data.num_batches(10, 4) == 3 and nnedu.data.num_batches(10, 4, drop_last=True) == 2
+    assert list(nnedu.data.batches(np.zeros((0, 2)), np.zeros(0), 4)) == []
+    with pytest.raises(ValueError, match="positive integer batch_size"):
+        next(nnedu.data.batches(X, y, 0))
+    with pytest.raises(ValueError, match="10 samples and 9 targets"):
+        next(nnedu.data.batches(X, y[:-1], 2))
+
+
+def test_train_epoch_is_the_five_steps(rng):
+    """One epoch of train_epoch equals the five steps written out by hand, batch by batch."""
+    X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, size=20)
+    nnedu.manual_seed(0)
+    a = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    b = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    b.load_state_dict(a.state_dict())
+    batches = list(nnedu.data.batches(X, y, 6, rng=np.random.default_rng(1)))
+    loss, acc = nnedu.train_epoch(a, nn.CrossEntropyLoss(), nnedu.optim.Adam(a.parameters(), lr=0.1), batches)
+    opt, loss_fn, losses = nnedu.optim.Adam(b.parameters(), lr=0.1), nn.CrossEntropyLoss(), []
+    for xb, yb in batches:
+        opt.zero_grad()
+        losses.append(loss_fn(b(xb), yb) * len(xb))
+        b.backward(loss_fn.backward())
+        opt.step()
+    assert loss == pytest.approx(sum(losses) / 20)
+    for p, q in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    with pytest.raises(ValueError, match="no batches"):
+        nnedu.train_epoch(a, loss_fn, opt, [])
+
+
+def test_train_epoch_is_short_enough_to_print():
+    import inspect
+    assert len(inspect.getsource(nnedu.train_epoch).splitlines()) <= 25
+
+
+def test_fit_with_adam_and_a_schedule(digits):
+    X_train, X_test, y_train, y_test = digits
+    nnedu.manual_seed(0)
+    model = mlp()
+    opt = nnedu.optim.Adam(model.parameters(), lr=0.01)
+    sched = nnedu.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    history = nnedu.fit(model, nn.CrossEntropyLoss(), opt, X_train, y_train, epochs=5, progress=False,
+                        validation_data=(X_test, y_test), scheduler=sched)
+    assert history.lr == pytest.approx([0.01, 0.01, 0.005, 0.005, 0.0025])
+    assert history.val_accuracy[-1] > 0.9
+
+
+def test_evaluate_keeps_a_pending_loss_gradient(rng):
+    model, loss_fn = nn.Linear(3, 2), nn.CrossEntropyLoss()
+    X, y = rng.normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+    loss_fn(model(X), y)
+    pending = loss_fn.backward().copy()
+    nnedu.evaluate(model, loss_fn, rng.normal(size=(7, 3)), rng.integers(0, 2, size=7))
+    np.testing.assert_array_equal(loss_fn.backward(), pending)
+
+
+def test_static_mode_prints_one_summary_line(monkeypatch, capsys, rng):
+    monkeypatch.setenv("NNEDU_STATIC", "1")
+    model = nn.Linear(2, 2)
+    nnedu.fit(model, nn.CrossEntropyLoss(), nnedu.optim.SGD(model.parameters(), lr=0.1),
+              rng.normal(size=(8, 2)), rng.integers(0, 2, size=8), epochs=2)
+    captured = capsys.readouterr()
+    assert captured.out.count("\n") == 1 and captured.out.startswith("2 epochs: loss ")
+    assert "it/s" not in captured.out + captured.err and "%" not in captured.out + captured.err
+    monkeypatch.setenv("NNEDU_STATIC", "0")  # "0" means off, as everywhere
+    from nnedu._static import static_mode
+    assert not static_mode()

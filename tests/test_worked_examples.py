@@ -23,7 +23,7 @@ from nnedu import nn
     ],
 )
 def test_relu_neuron_w_3_minus2_b_1(x, expected):
-    neuron = nnedu.Neuron(weights=[3, -2], bias=1, activation="relu")
+    neuron = nnedu.Neuron(weight=[3, -2], bias=1, activation="relu")
     assert neuron(x) == expected
     assert neuron.z(x) == 3 * x[0] - 2 * x[1] + 1
 
@@ -35,7 +35,7 @@ def test_relu_neuron_on_a_batch():
 
 def test_perceptron_quiz_square_activation():
     # f(z) = z^2, x = (1, 4, -2), w = (-2, 3, 2): z = -2 + 12 - 4 = 6, f = 36
-    neuron = nnedu.Neuron(weights=[-2, 3, 2], bias=0, activation=lambda z: z**2)
+    neuron = nnedu.Neuron(weight=[-2, 3, 2], bias=0, activation=lambda z: z**2)
     assert neuron.z([1, 4, -2]) == 6
     assert neuron([1, 4, -2]) == 36
 

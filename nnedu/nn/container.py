@@ -36,6 +36,11 @@ class Sequential(Module):
             grad_output = layer.backward(grad_output)
         return grad_output
 
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The layers are named by position, as in PyTorch: ``"0"``, ``"1"``, ..."""
+        for i, layer in enumerate(self.layers):
+            yield str(i), layer
+
     def __getitem__(self, index: int) -> Module:
         return self.layers[index]
 
@@ -45,6 +50,3 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
 
-    def __repr__(self) -> str:
-        lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
-        return "Sequential(\n" + "\n".join(lines) + "\n)"

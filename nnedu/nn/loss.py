@@ -1,49 +1,90 @@
-r"""Loss functions (chapter 6). Each is called as ``loss = loss_fn(pred, target)``,
-returns a float, and remembers what it needs so that ``loss_fn.backward()`` returns
-:math:`\partial L / \partial \text{pred}`, the gradient that starts backpropagation.
+r"""Loss functions (chapter 6) as modules: ``forward`` computes the loss and remembers
+its inputs, ``backward`` computes :math:`\partial L / \partial \text{pred}`, the gradient
+that starts backpropagation, from what ``forward`` saved, like every layer.
 
-``reduction="mean"`` averages over the batch (PyTorch's default), ``"sum"`` adds up.
+Each loss is a sum of per-sample (or per-element) terms :math:`\ell_i`. The
+``reduction`` says how the terms become one number, as in PyTorch:
+
+- ``"mean"`` (the default): :math:`L = \frac{1}{n}\sum_i \ell_i`, so each term's weight is :math:`1/n`;
+- ``"sum"``: :math:`L = \sum_i \ell_i`, weight 1;
+- ``"none"``: the array of :math:`\ell_i` itself; ``backward(grad_output)`` then takes
+  :math:`\partial L / \partial \ell_i` for whatever is done with it next (default: ones).
+
+So ``backward`` is always "the derivative of one term, times that term's weight".
 """
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 import numpy as np
 
 from nnedu import functional as F
 
-_REDUCTIONS = ("mean", "sum")
+from nnedu.nn.module import Module
+
+T = TypeVar("T")
+
+_REDUCTIONS = ("mean", "sum", "none")
 
 
-class _Loss:
+class _Loss(Module):
+    """What the losses share: the reduction, input checks and the terms' weights."""
+
     def __init__(self, reduction: str = "mean") -> None:
         if reduction not in _REDUCTIONS:
             raise ValueError(
-                f"{type(self).__name__} expected reduction 'mean' or 'sum', got {reduction!r}"
+                f"{type(self).__name__} expected reduction 'mean', 'sum' or 'none', got {reduction!r}"
             )
         self.reduction = reduction
-        self._grad: np.ndarray | None = None
+        self._terms_shape: tuple[int, ...] | None = None  # the shape of the l_i of the last call
 
-    def __call__(self, pred: np.ndarray, target: np.ndarray) -> float:
+    def __call__(self, pred: np.ndarray, target: np.ndarray) -> float | np.ndarray:  # type: ignore[override]
         return self.forward(pred, target)
 
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float | np.ndarray:  # type: ignore[override]
         raise NotImplementedError
 
-    def backward(self) -> np.ndarray:
-        """:math:`\\partial L / \\partial \\text{pred}` for the last call."""
-        if self._grad is None:
-            raise RuntimeError(
-                f"{type(self).__name__}.backward was called before the loss was computed: "
-                f"call loss_fn(pred, target) first"
-            )
-        return self._grad
+    def reduce(self, terms: np.ndarray) -> float | np.ndarray:
+        """Turn the terms :math:`\\ell_i` into the loss, as ``reduction`` says."""
+        self._terms_shape = terms.shape
+        if self.reduction == "none":
+            return terms
+        if self.reduction == "sum":
+            return float(terms.sum())
+        return float(terms.mean()) if terms.size else float("nan")  # torch: the mean of nothing is NaN
+
+    def saved(self, value: T | None) -> T:
+        """What ``forward`` saved, or a clear error when ``backward`` comes first."""
+        if value is None:
+            raise RuntimeError(f"{type(self).__name__}.backward was called before the loss was computed: "
+                               f"call loss_fn(pred, target) first")
+        return value
+
+    def term_weights(self, grad_output: float | np.ndarray | None) -> np.ndarray:
+        r""":math:`\partial L / \partial \ell_i` for every term: :math:`1/n`, 1 or ``grad_output``."""
+        shape = self.saved(self._terms_shape)
+        if self.reduction == "none":
+            upstream = np.ones(shape) if grad_output is None else np.asarray(grad_output, dtype=float)
+            if upstream.shape != shape:
+                raise ValueError(
+                    f"{self!r}.backward expected grad_output of shape {shape} (one value per "
+                    f"loss term), got {upstream.shape}"
+                )
+            return upstream
+        scale = 1.0 if grad_output is None else float(np.asarray(grad_output))
+        n = int(np.prod(shape))
+        return np.full(shape, scale / max(n, 1) if self.reduction == "mean" else scale)
 
     def _as_arrays(self, pred: object, target: object) -> tuple[np.ndarray, np.ndarray]:
-        pred = np.asarray(pred)
-        target = np.asarray(target)
-        if not np.issubdtype(pred.dtype, np.floating):
-            pred = pred.astype(np.float64)
-        return pred, target
+        pred_array = np.asarray(pred)
+        if not np.issubdtype(pred_array.dtype, np.floating):
+            pred_array = pred_array.astype(np.float64)
+        return pred_array, np.asarray(target)
+
+    def _same_shape(self, pred: np.ndarray, target: np.ndarray) -> None:
+        if pred.shape != target.shape:
+            raise self._shape_error(pred, target, "targets of the same shape as the predictions")
 
     def _shape_error(self, pred: np.ndarray, target: np.ndarray, expected: str) -> ValueError:
         return ValueError(
@@ -51,71 +92,126 @@ class _Loss:
             f"{pred.shape} and targets of shape {target.shape}"
         )
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(reduction={self.reduction!r})"
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
 
 
 class MSELoss(_Loss):
-    r"""Mean squared error :math:`L = \frac{1}{n}\sum_i (\hat y_i - y_i)^2` over all ``n`` elements.
+    r"""Squared error, one term per element: :math:`\ell_i = (\hat y_i - y_i)^2`.
 
-    Gradient: :math:`\partial L / \partial \hat y_i = \frac{2}{n} (\hat y_i - y_i)`.
-    With ``reduction="sum"`` the :math:`1/n` is dropped.
+    With the default ``"mean"``, :math:`L = \frac{1}{n}\sum_i (\hat y_i - y_i)^2` over all
+    ``n`` elements, and :math:`\partial L / \partial \hat y_i = \frac{2}{n} (\hat y_i - y_i)`.
     """
 
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self._diff: np.ndarray | None = None
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float | np.ndarray:  # type: ignore[override]
         pred, target = self._as_arrays(pred, target)
-        if pred.shape != target.shape:
-            raise self._shape_error(pred, target, "targets of the same shape as the predictions")
-        diff = pred - target
-        scale = 1.0 / diff.size if self.reduction == "mean" else 1.0
-        self._grad = 2.0 * scale * diff
-        return float(scale * np.sum(diff**2))
+        self._same_shape(pred, target)
+        self._diff = pred - target
+        return self.reduce(self._diff**2)
+
+    def backward(self, grad_output: float | np.ndarray | None = None) -> np.ndarray:
+        diff = self.saved(self._diff)
+        return (2.0 * diff * self.term_weights(grad_output)).astype(diff.dtype, copy=False)
 
 
 class BCELoss(_Loss):
-    r"""Binary cross-entropy of probabilities :math:`p \in (0, 1)` against targets :math:`y \in [0, 1]`:
+    r"""Binary cross-entropy of probabilities :math:`p_i \in [0, 1]` against targets :math:`y_i \in [0, 1]`:
 
-    .. math:: L = -\frac{1}{n} \sum_i \big[y_i \ln p_i + (1 - y_i) \ln(1 - p_i)\big].
+    .. math:: \ell_i = -\big[y_i \ln p_i + (1 - y_i) \ln(1 - p_i)\big],
+              \qquad \frac{\partial \ell_i}{\partial p_i} = \frac{p_i - y_i}{p_i (1 - p_i)}.
 
-    Gradient: :math:`\partial L/\partial p_i = \frac{1}{n}\,\frac{p_i - y_i}{p_i (1 - p_i)}`.
     As in PyTorch, each log is clamped at -100 so that ``p = 0`` or ``1`` gives a large
-    finite loss instead of infinity.
+    finite loss instead of infinity, and the gradient's denominator at ``1e-12``.
     """
 
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        pred, target = self._as_arrays(pred, target)
-        if pred.shape != target.shape:
-            raise self._shape_error(pred, target, "targets of the same shape as the predictions")
-        if pred.size and (pred.min() < 0 or pred.max() > 1):
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self._p: np.ndarray | None = None
+        self._y: np.ndarray | None = None
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float | np.ndarray:  # type: ignore[override]
+        p, y = self._as_arrays(pred, target)
+        self._same_shape(p, y)
+        if p.size and not (p.min() >= 0 and p.max() <= 1):  # also catches NaN
             raise ValueError(
                 f"BCELoss expected probabilities in [0, 1] (the output of a sigmoid), got values "
-                f"from {pred.min():.4g} to {pred.max():.4g}; for raw scores apply Sigmoid first"
+                f"from {np.nanmin(p):.4g} to {np.nanmax(p):.4g}; for raw scores apply Sigmoid first "
+                f"or use BCEWithLogitsLoss"
             )
         with np.errstate(divide="ignore"):
-            log_p = np.maximum(np.log(pred), -100.0)
-            log_1mp = np.maximum(np.log1p(-pred), -100.0)
-        scale = 1.0 / pred.size if self.reduction == "mean" else 1.0
-        eps = 1e-12  # PyTorch's guard against dividing by zero at p = 0 or 1
-        self._grad = scale * (pred - target) / np.maximum(pred * (1.0 - pred), eps)
-        return float(-scale * np.sum(target * log_p + (1.0 - target) * log_1mp))
+            log_p = np.maximum(np.log(p), -100.0)
+            log_1mp = np.maximum(np.log1p(-p), -100.0)
+        self._p, self._y = p, y.astype(p.dtype)
+        return self.reduce(-(self._y * log_p + (1.0 - self._y) * log_1mp))
+
+    def backward(self, grad_output: float | np.ndarray | None = None) -> np.ndarray:
+        p, y = self.saved(self._p), self.saved(self._y)
+        d_term = (p - y) / np.maximum(p * (1.0 - p), 1e-12)
+        return (d_term * self.term_weights(grad_output)).astype(p.dtype, copy=False)
+
+
+class BCEWithLogitsLoss(_Loss):
+    r"""Sigmoid followed by binary cross-entropy, computed from the scores ``z``:
+
+    .. math:: \ell_i = \max(z_i, 0) - z_i y_i + \ln\big(1 + e^{-|z_i|}\big),
+              \qquad \frac{\partial \ell_i}{\partial z_i} = \sigma(z_i) - y_i,
+
+    the same value as ``BCELoss()(sigmoid(z), y)`` without its overflow or its clamping.
+    """
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self._z: np.ndarray | None = None
+        self._y: np.ndarray | None = None
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float | np.ndarray:  # type: ignore[override]
+        z, y = self._as_arrays(pred, target)
+        self._same_shape(z, y)
+        self._z, self._y = z, y.astype(z.dtype)
+        return self.reduce(np.maximum(z, 0) - z * self._y + np.log1p(np.exp(-np.abs(z))))
+
+    def backward(self, grad_output: float | np.ndarray | None = None) -> np.ndarray:
+        z, y = self.saved(self._z), self.saved(self._y)
+        return ((F.sigmoid(z) - y) * self.term_weights(grad_output)).astype(z.dtype, copy=False)
 
 
 class CrossEntropyLoss(_Loss):
-    r"""Softmax followed by categorical cross-entropy, computed from the logits ``z``:
+    r"""Softmax followed by cross-entropy, computed from the logits ``z``, one term per sample:
 
-    .. math:: L = -\frac{1}{N} \sum_n \sum_c y_{nc} \log \mathrm{softmax}(z_n)_c .
+    .. math:: \ell_n = -\sum_c y_{nc} \ln \mathrm{softmax}(z_n)_c,
+              \qquad \frac{\partial \ell_n}{\partial z_n} = \mathrm{softmax}(z_n) - y_n .
 
     ``target`` is either integer class labels of shape ``(N,)`` or one-hot (or any
-    probability) rows of shape ``(N, C)``. The gradient is the famous
-    :math:`\partial L/\partial z = \frac{1}{N}(\mathrm{softmax}(z) - y)`.
+    probability) rows of shape ``(N, C)``. The famous gradient :math:`p - y` holds when
+    each row of ``y`` sums to 1; in general it is :math:`p \sum_c y_{nc} - y_n`.
     """
 
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self._log_p: np.ndarray | None = None
+        self._y: np.ndarray | None = None
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float | np.ndarray:  # type: ignore[override]
         logits, target = self._as_arrays(pred, target)
         if logits.ndim != 2:
             raise ValueError(
                 f"CrossEntropyLoss expected logits of shape (N, C), got shape {logits.shape}"
             )
+        self._log_p = F.log_softmax(logits, axis=1).astype(logits.dtype, copy=False)
+        self._y = self._targets_as_rows(logits, target)
+        return self.reduce(-np.sum(self._y * self._log_p, axis=1))
+
+    def backward(self, grad_output: float | np.ndarray | None = None) -> np.ndarray:
+        log_p, y = self.saved(self._log_p), self.saved(self._y)
+        d_term = np.exp(log_p) * y.sum(axis=1, keepdims=True) - y   # softmax(z) - y
+        return (d_term * self.term_weights(grad_output)[:, None]).astype(log_p.dtype, copy=False)
+
+    def _targets_as_rows(self, logits: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Integer labels become one-hot rows; probability rows are checked and kept."""
         n, c = logits.shape
         if target.ndim == 1:
             if target.shape[0] != n:
@@ -125,14 +221,9 @@ class CrossEntropyLoss(_Loss):
                     f"CrossEntropyLoss expected integer class labels, got dtype {target.dtype}; "
                     f"pass labels as ints (y.astype(int)) or one-hot rows of shape ({n}, {c})"
                 )
-            y = F.one_hot(target, c)  # raises if a label is outside 0..C-1
-        elif target.shape == logits.shape:
-            y = target.astype(logits.dtype)
-        else:
-            raise self._shape_error(
-                logits, target, f"labels of shape ({n},) or one-hot targets of shape ({n}, {c})"
-            )
-        log_p = F.log_softmax(logits, axis=1)
-        scale = 1.0 / n if self.reduction == "mean" else 1.0
-        self._grad = (scale * (np.exp(log_p) - y)).astype(logits.dtype, copy=False)
-        return float(-scale * np.sum(y * log_p))
+            return F.one_hot(target, c).astype(logits.dtype)  # raises if a label is outside 0..C-1
+        if target.shape == logits.shape:
+            return target.astype(logits.dtype)
+        raise self._shape_error(
+            logits, target, f"labels of shape ({n},) or one-hot targets of shape ({n}, {c})"
+        )
