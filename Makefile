@@ -5,12 +5,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.nnedu-installed
 
-.PHONY: book test bench serve clean help
+.PHONY: book test bench lint serve clean help
 
 help:
 	@echo "make book   build the site with every notebook executed (_build/html)"
 	@echo "make test   run the whole test suite"
 	@echo "make bench  run the benchmarks against PyTorch"
+	@echo "make lint   ruff and mypy (also run by make test)"
 	@echo "make serve  preview the built site on http://127.0.0.1:8000 (PORT=...)"
 	@echo "make clean  remove _build (keeps .venv)"
 
@@ -33,6 +34,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check nnedu tests benchmarks
+	$(VENV)/bin/mypy
 
 PORT ?= 8000
 serve:

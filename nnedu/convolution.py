@@ -296,7 +296,9 @@ def max_pool2d_backward(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray,
 def avg_pool2d(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
     """Average pooling: the mean of each window."""
     out_shape = conv2d_output_size(x.shape[2:], kernel, stride)
-    total = sum(x[window_slice(u, v, out_shape, stride)] for _, u, v in offsets(kernel))
+    total = np.zeros((*x.shape[:2], *out_shape), dtype=x.dtype)
+    for _, u, v in offsets(kernel):
+        total += x[window_slice(u, v, out_shape, stride)]
     return total / (kernel[0] * kernel[1])
 
 

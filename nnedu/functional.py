@@ -10,7 +10,8 @@ All of them are numerically stable: no overflow warning and no NaN for ``|z| = 1
 
 from __future__ import annotations
 
-from typing import Callable, overload
+from collections.abc import Callable
+from typing import overload
 
 import numpy as np
 
@@ -170,7 +171,7 @@ def get_activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
     return ACTIVATIONS[key][0]
 
 
-def pair(value: int | tuple[int, int] | list[int], name: str = "value") -> tuple[int, int]:
+def pair(value: int | tuple[int, ...] | list[int], name: str = "value") -> tuple[int, int]:
     """``3`` -> ``(3, 3)``; a pair ``(height, width)`` is kept: how every 2-D size is given."""
     both = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(both) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in both):
@@ -202,7 +203,7 @@ def conv2d_output_size(
     result is then a pair too).
     """
     as_pair = isinstance(size, (tuple, list))
-    n, k = pair(tuple(size) if as_pair else size, "size"), pair(kernel_size, "kernel_size")
+    n, k = pair(size if isinstance(size, int) else tuple(size), "size"), pair(kernel_size, "kernel_size")
     s, p = pair(stride, "stride"), pair(padding, "padding")
     out = []
     for dim in range(2):

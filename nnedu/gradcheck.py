@@ -10,7 +10,7 @@ gradients are apart; below about 1e-7 is a match in float64, above 1e-2 is a bug
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -16,7 +16,7 @@ import numpy as np
 from nnedu.nn.module import Module
 
 
-def _twin(layer: Module, torch_nn: Any) -> Any:
+def _twin(layer: Any, torch_nn: Any) -> Any:
     """The ``torch.nn`` twin of one nnedu layer, with torch's own (random) weights for now."""
     name = type(layer).__name__
     simple = {"ReLU": torch_nn.ReLU, "Sigmoid": torch_nn.Sigmoid, "Tanh": torch_nn.Tanh,

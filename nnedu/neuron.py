@@ -8,8 +8,8 @@ rule, which needs no gradient at all.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -105,7 +105,8 @@ class PerceptronStep:
 
 
 class Perceptron:
-    r"""Rosenblatt's perceptron: :math:`o(\mathbf{x}) = +1` if :math:`\mathbf{w}^\top\mathbf{x} + b > 0`, else :math:`-1`.
+    r"""Rosenblatt's perceptron: :math:`o(\mathbf{x}) = +1` if :math:`\mathbf{w}^\top\mathbf{x} + b > 0`,
+    else :math:`-1`.
 
     Learning rule (chapter 2): for each example :math:`(\mathbf{x}, y)` with
     :math:`y \in \{-1, +1\}` that is misclassified,

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -36,11 +37,19 @@ class Optimizer(Protocol):
     def step(self) -> None: ...
 
 
+class Loss(Protocol):
+    """A loss of :mod:`nnedu.nn`: ``loss_fn(pred, target)``, then ``loss_fn.backward()``."""
+
+    def __call__(self, pred: np.ndarray, target: np.ndarray) -> Any: ...
+
+    def backward(self) -> np.ndarray: ...
+
+
 class Scheduler(Protocol):
     def step(self) -> None: ...
 
 
-def train_epoch(model: Module, loss_fn: Module, optimizer: Optimizer,
+def train_epoch(model: Module, loss_fn: Loss, optimizer: Optimizer,
                 batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float | None]:
     """One epoch of mini-batch gradient descent; returns the mean loss and accuracy over it."""
     model.train()
@@ -116,7 +125,7 @@ def accuracy(output: np.ndarray, target: np.ndarray, loss_fn: object = None) -> 
     return None
 
 
-def evaluate(model: Module, loss_fn: Module, X: np.ndarray, y: np.ndarray,
+def evaluate(model: Module, loss_fn: Loss, X: np.ndarray, y: np.ndarray,
              batch_size: int = 1024) -> tuple[float, float | None]:
     """Mean loss and accuracy of ``model`` on ``(X, y)``, in evaluation mode.
 
@@ -136,7 +145,7 @@ def evaluate(model: Module, loss_fn: Module, X: np.ndarray, y: np.ndarray,
 
 def fit(
     model: Module,
-    loss_fn: Module,
+    loss_fn: Loss,
     optimizer: Optimizer,
     X: np.ndarray,
     y: np.ndarray,

@@ -5,7 +5,7 @@ digits, learning curves and confusion matrices. Each function draws on a matplot
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 

@@ -8,9 +8,9 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import REPO
 
 import nnedu
-from conftest import REPO
 
 NNEDU = [sys.executable, "-m", "nnedu.cli"]
 

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
 from nnedu.grading.grade import grade, read_results
 from nnedu.grading.runner import known_exercises, load_tests, questions
 from nnedu.grading.sandbox import Limits

@@ -12,7 +12,6 @@ import functools
 import http.server
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,7 +20,6 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-
 from conftest import REPO
 
 CHROMIUM = Path(os.environ.get("NNEDU_CHROMIUM", "/usr/bin/chromium"))

@@ -48,7 +48,8 @@ def _read_bytes(path: Path) -> bytes:
         with opener(path, "rb") as f:
             return f.read()
     except (OSError, EOFError) as exc:  # bad gzip stream, truncated gzip
-        raise IDXFormatError(f"{path}: cannot be read as {'gzip' if path.suffix == '.gz' else 'a file'}: {exc}") from exc
+        kind = "gzip" if path.suffix == ".gz" else "a file"
+        raise IDXFormatError(f"{path}: cannot be read as {kind}: {exc}") from exc
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:

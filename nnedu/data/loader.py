@@ -8,7 +8,7 @@ the slicing happens. (This module needs only numpy: the training loop imports it
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

@@ -4,8 +4,8 @@ A new layer needs its module here, one import line below, and its name in ``__al
 (which ``nnedu`` re-exports); see CONTRIBUTING.md.
 """
 
-from nnedu import functional
-from nnedu.nn import init
+from nnedu import functional  # noqa: F401  (nn.functional, as in torch)
+from nnedu.nn import init  # noqa: F401  (nn.init, as in torch)
 from nnedu.nn.activation import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
 from nnedu.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from nnedu.nn.container import Sequential

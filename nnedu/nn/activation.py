@@ -1,4 +1,5 @@
-r"""Activation layers: an element-wise :math:`a = g(z)` with :math:`\partial L/\partial z = g'(z) \odot \partial L/\partial a`.
+r"""Activation layers: an element-wise :math:`a = g(z)`, and backward
+:math:`\partial L/\partial z = g'(z) \odot \partial L/\partial a` (chapter 8, BP2).
 
 Each layer wraps a function of :mod:`nnedu.functional` and its derivative; the
 maths lives there, once.
@@ -30,38 +31,38 @@ class _Elementwise(Module):
         return self.g(z).astype(z.dtype, copy=False)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        require_forward(self, self._z)
-        grad_output = check_grad_shape(self, grad_output, self._z.shape)
-        return grad_output * self.g_prime(self._z).astype(self._z.dtype, copy=False)
+        z = require_forward(self, self._z)
+        grad_output = check_grad_shape(self, grad_output, z.shape)
+        return grad_output * self.g_prime(z).astype(z.dtype, copy=False)   # dL/dz = g'(z) * dL/da
 
 
 class ReLU(_Elementwise):
     r""":math:`\max(0, z)`; gradient 1 where :math:`z > 0`, else 0."""
 
-    def g(self, z):
+    def g(self, z: np.ndarray) -> np.ndarray:
         return F.relu(z)
 
-    def g_prime(self, z):
+    def g_prime(self, z: np.ndarray) -> np.ndarray:
         return F.relu_grad(z)
 
 
 class Sigmoid(_Elementwise):
     r""":math:`\sigma(z) = 1/(1+e^{-z})`; gradient :math:`\sigma(z)(1-\sigma(z))`."""
 
-    def g(self, z):
+    def g(self, z: np.ndarray) -> np.ndarray:
         return F.sigmoid(z)
 
-    def g_prime(self, z):
+    def g_prime(self, z: np.ndarray) -> np.ndarray:
         return F.sigmoid_grad(z)
 
 
 class Tanh(_Elementwise):
     r""":math:`\tanh z`; gradient :math:`1 - \tanh^2 z`."""
 
-    def g(self, z):
+    def g(self, z: np.ndarray) -> np.ndarray:
         return F.tanh(z)
 
-    def g_prime(self, z):
+    def g_prime(self, z: np.ndarray) -> np.ndarray:
         return F.tanh_grad(z)
 
 
@@ -72,10 +73,10 @@ class LeakyReLU(_Elementwise):
         super().__init__()
         self.negative_slope = negative_slope
 
-    def g(self, z):
+    def g(self, z: np.ndarray) -> np.ndarray:
         return F.leaky_relu(z, self.negative_slope)
 
-    def g_prime(self, z):
+    def g_prime(self, z: np.ndarray) -> np.ndarray:
         return F.leaky_relu_grad(z, self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -85,10 +86,10 @@ class LeakyReLU(_Elementwise):
 class Identity(_Elementwise):
     """Passes its input through unchanged (the linear activation)."""
 
-    def g(self, z):
+    def g(self, z: np.ndarray) -> np.ndarray:
         return F.identity(z)
 
-    def g_prime(self, z):
+    def g_prime(self, z: np.ndarray) -> np.ndarray:
         return F.identity_grad(z)
 
 
@@ -130,9 +131,9 @@ class Softmax(Module):
         return self._s
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        require_forward(self, self._s)
-        grad_output = check_grad_shape(self, grad_output, self._s.shape)
-        return F.softmax_backward(self._s, grad_output, axis=self.dim)
+        s = require_forward(self, self._s)
+        grad_output = check_grad_shape(self, grad_output, s.shape)
+        return F.softmax_backward(s, grad_output, axis=self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

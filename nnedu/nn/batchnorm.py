@@ -42,6 +42,10 @@ class _BatchNorm(Module):
     #: the numbers of dimensions the layer accepts, e.g. (2, 3) for (N, C) and (N, C, L)
     input_dims: tuple[int, ...] = ()
     shape_text = ""
+    # buffers (None when track_running_stats=False)
+    running_mean: np.ndarray
+    running_var: np.ndarray
+    num_batches_tracked: np.ndarray
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ adds the gradients of its own parameters.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

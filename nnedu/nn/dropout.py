@@ -34,9 +34,9 @@ class Dropout(Module):
         return x * self._scale
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        require_forward(self, self._scale)
-        grad_output = check_grad_shape(self, grad_output, self._scale.shape)
-        return grad_output * self._scale  # the same mask: dropped units pass no gradient
+        scale = require_forward(self, self._scale)
+        grad_output = check_grad_shape(self, grad_output, scale.shape)
+        return grad_output * scale  # the same mask: dropped units pass no gradient
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -5,12 +5,14 @@ array, fills it, and returns it. Random draws come from ``rng`` (default: the pa
 generator, see :func:`nnedu.manual_seed`).
 
 The scaled initialisations keep the variance of the signal roughly constant from layer
-to layer (the chapter on training deep networks). A unit with :math:`n_\text{in}` inputs computes
+to layer (the chapter on training deep networks). A unit with :math:`n_\text{in}` inputs
+computes
 :math:`z = \sum_j w_j a_j`; with independent zero-mean weights,
 :math:`\mathrm{Var}(z) = n_\text{in} \mathrm{Var}(w) \mathrm{Var}(a)`, so
 
-- **Xavier/Glorot** (for tanh and sigmoid): :math:`\mathrm{Var}(w) = \text{gain}^2 \cdot 2/(n_\text{in} + n_\text{out})`,
-  a compromise between keeping activations (:math:`1/n_\text{in}`) and gradients (:math:`1/n_\text{out}`) steady;
+- **Xavier/Glorot** (for tanh and sigmoid):
+  :math:`\mathrm{Var}(w) = \text{gain}^2 \cdot 2/(n_\text{in} + n_\text{out})`, a compromise
+  between keeping activations (:math:`1/n_\text{in}`) and gradients (:math:`1/n_\text{out}`) steady;
 - **Kaiming/He** (for ReLU, which zeroes half of its inputs): :math:`\mathrm{Var}(w) = \text{gain}^2 / n`,
   with :math:`\text{gain}^2 = 2` for ReLU and ``n`` the fan-in (or fan-out, ``mode="fan_out"``).
 
@@ -21,7 +23,8 @@ variants use :math:`a = \sqrt{3}\,\text{std}`.
 from __future__ import annotations
 
 import math
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
@@ -84,7 +87,8 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
 
 
 def zeros_(tensor: Tensor) -> Tensor:
-    """Fill with zeros (biases; never all the weights: see the symmetry argument in the chapter on training deep networks)."""
+    """Fill with zeros (biases; never all the weights: see the symmetry argument in the
+    chapter on training deep networks)."""
     return constant_(tensor, 0.0)
 
 

@@ -20,7 +20,6 @@ from typing import TypeVar
 import numpy as np
 
 from nnedu import functional as F
-
 from nnedu.nn.module import Module
 
 T = TypeVar("T")
@@ -39,7 +38,7 @@ class _Loss(Module):
         self.reduction = reduction
         self._terms_shape: tuple[int, ...] | None = None  # the shape of the l_i of the last call
 
-    def __call__(self, pred: np.ndarray, target: np.ndarray) -> float | np.ndarray:  # type: ignore[override]
+    def __call__(self, pred: np.ndarray, target: np.ndarray) -> float | np.ndarray:
         return self.forward(pred, target)
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float | np.ndarray:  # type: ignore[override]

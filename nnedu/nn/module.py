@@ -15,7 +15,8 @@ are the module's :meth:`~Module.state_dict`, with PyTorch's dotted names
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 

@@ -3,7 +3,7 @@ r"""Adam (Kingma and Ba, 2015): momentum and RMSprop together, with bias correct
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

@@ -15,7 +15,7 @@ form), and creating a scheduler counts as its epoch 0.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from nnedu.optim.optimizer import Optimizer
 
@@ -55,7 +55,8 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
-    r"""Multiply the rate by ``gamma`` every ``step_size`` epochs: :math:`\eta_t = \eta_0 \gamma^{\lfloor t / s \rfloor}`."""
+    r"""Multiply the rate by ``gamma`` every ``step_size`` epochs:
+    :math:`\eta_t = \eta_0 \gamma^{\lfloor t / s \rfloor}`."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         if not isinstance(step_size, int) or step_size < 1:
@@ -72,7 +73,8 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     r"""Multiply the rate by ``gamma`` at each epoch listed in ``milestones``."""
 
-    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.milestones, self.gamma = Counter(milestones), gamma
         super().__init__(optimizer, last_epoch)
 

@@ -15,7 +15,8 @@ steps (momentum, running averages).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from nnedu.nn.module import Parameter
 
@@ -35,7 +36,7 @@ class Optimizer:
             raise ValueError(f"{name} got an empty parameter list: pass model.parameters()")
         groups = given if isinstance(given[0], dict) else [{"params": given}]
         for group in groups:
-            self.add_param_group(group)
+            self.add_param_group(group)  # type: ignore[arg-type]
 
     def add_param_group(self, group: ParamGroup) -> None:
         """Add a group of parameters, with the optimizer's defaults for what it does not set."""

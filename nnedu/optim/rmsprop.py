@@ -2,7 +2,7 @@ r"""RMSprop (Hinton, 2012): divide each step by a running root mean square of th
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -16,7 +16,7 @@ class RMSprop(Optimizer):
     For each parameter :math:`w` with gradient :math:`g` (after weight decay, as in SGD):
 
     .. math::
-        s &\leftarrow \alpha s + (1 - \alpha)\, g^2                     &&\text{(running mean of } g^2\text{, } s_0 = 0) \\
+        s &\leftarrow \alpha s + (1 - \alpha)\, g^2   &&\text{(running mean of } g^2\text{, } s_0 = 0) \\
         w &\leftarrow w - \eta\, \frac{g}{\sqrt{s} + \epsilon}
 
     so every coordinate moves by about :math:`\eta` whatever the scale of its gradient.

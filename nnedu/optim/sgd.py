@@ -2,7 +2,7 @@ r"""Stochastic gradient descent (chapter 7), with PyTorch's momentum, Nesterov a
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from nnedu.nn.module import Parameter
 from nnedu.optim.optimizer import Optimizer, ParamGroup
@@ -14,7 +14,7 @@ class SGD(Optimizer):
     For each parameter :math:`w` with gradient :math:`g`, one ``step()`` computes
 
     .. math::
-        g &\leftarrow g + \lambda w            &&\text{(weight decay: the gradient of } \tfrac{\lambda}{2}\lVert w\rVert^2) \\
+        g &\leftarrow g + \lambda w   &&\text{(weight decay: gradient of } \tfrac{\lambda}{2}\lVert w\rVert^2) \\
         v &\leftarrow \mu v + (1 - d)\, g      &&\text{(momentum; } v = g \text{ on the first step)} \\
         g &\leftarrow g + \mu v \text{ (Nesterov) or } v   \\
         w &\leftarrow w - \eta\, g
