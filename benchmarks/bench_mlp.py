@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.common import Row, median_time, ratio_row, torch_with_same_threads
-
 import nnedu
+from benchmarks.common import Row, median_time, ratio_row, torch_with_same_threads
 from nnedu import nn
 
 

@@ -18,9 +18,16 @@ import numpy as np
 ArrayLike = np.ndarray | float
 
 
+def as_float(z: ArrayLike) -> np.ndarray:
+    """``z`` as a floating-point array: float32 stays float32, anything else becomes float64."""
+    z = np.asarray(z)
+    return z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)
+
+
 def step(z: ArrayLike) -> np.ndarray:
     r"""Heaviside step: :math:`g(z) = 1` if :math:`z \ge 0`, else 0 (the threshold neuron)."""
-    return (np.asarray(z) >= 0).astype(float)
+    z = as_float(z)
+    return (z >= 0).astype(z.dtype)
 
 
 def step_grad(z: ArrayLike) -> np.ndarray:
@@ -29,27 +36,27 @@ def step_grad(z: ArrayLike) -> np.ndarray:
     This is why a network of step units cannot learn by gradient descent: every
     gradient that passes through a step is multiplied by zero.
     """
-    return np.zeros_like(np.asarray(z, dtype=float))
+    return np.zeros_like(as_float(z))
 
 
 def sign(z: ArrayLike) -> np.ndarray:
     r"""Sign: :math:`+1` if :math:`z > 0`, :math:`-1` if :math:`z < 0`, 0 at 0 (as ``np.sign``)."""
-    return np.sign(np.asarray(z, dtype=float))
+    return np.sign(as_float(z))
 
 
 def sign_grad(z: ArrayLike) -> np.ndarray:
     """Derivative of :func:`sign`: 0 everywhere it exists (undefined at z = 0)."""
-    return np.zeros_like(np.asarray(z, dtype=float))
+    return np.zeros_like(as_float(z))
 
 
 def identity(z: ArrayLike) -> np.ndarray:
     r"""The linear activation :math:`g(z) = z`: a neuron with it is linear regression."""
-    return np.asarray(z, dtype=float).copy()
+    return as_float(z).copy()
 
 
 def identity_grad(z: ArrayLike) -> np.ndarray:
     """Derivative of :func:`identity`: 1 everywhere."""
-    return np.ones_like(np.asarray(z, dtype=float))
+    return np.ones_like(as_float(z))
 
 
 def sigmoid(z: ArrayLike) -> np.ndarray:
@@ -58,7 +65,7 @@ def sigmoid(z: ArrayLike) -> np.ndarray:
     Written as :math:`e^{z} / (1 + e^{z})` for negative ``z`` so that ``exp`` never
     overflows: both forms are the same function.
     """
-    z = np.asarray(z, dtype=float)
+    z = as_float(z)
     e = np.exp(-np.abs(z))  # in (0, 1]: cannot overflow
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -71,33 +78,35 @@ def sigmoid_grad(z: ArrayLike) -> np.ndarray:
 
 def tanh(z: ArrayLike) -> np.ndarray:
     r"""Hyperbolic tangent :math:`\tanh z = (e^{z} - e^{-z}) / (e^{z} + e^{-z}) = 2\sigma(2z) - 1`."""
-    return np.tanh(np.asarray(z, dtype=float))
+    return np.tanh(as_float(z))
 
 
 def tanh_grad(z: ArrayLike) -> np.ndarray:
     r""":math:`\tanh'(z) = 1 - \tanh^2 z`, at most 1 (at z = 0)."""
-    return 1.0 - np.tanh(np.asarray(z, dtype=float)) ** 2
+    return 1.0 - np.tanh(as_float(z)) ** 2
 
 
 def relu(z: ArrayLike) -> np.ndarray:
     r"""Rectified linear unit :math:`\max(0, z)`."""
-    return np.maximum(np.asarray(z, dtype=float), 0.0)
+    return np.maximum(as_float(z), 0.0)
 
 
 def relu_grad(z: ArrayLike) -> np.ndarray:
     """Derivative of :func:`relu`: 1 where z > 0, else 0 (PyTorch's choice at the kink z = 0)."""
-    return (np.asarray(z) > 0).astype(float)
+    z = as_float(z)
+    return (z > 0).astype(z.dtype)
 
 
 def leaky_relu(z: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
     r"""Leaky ReLU: :math:`z` for :math:`z > 0`, :math:`\alpha z` otherwise (:math:`\alpha` = ``negative_slope``)."""
-    z = np.asarray(z, dtype=float)
+    z = as_float(z)
     return np.where(z > 0, z, negative_slope * z)
 
 
 def leaky_relu_grad(z: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
     r"""Derivative of :func:`leaky_relu`: 1 where z > 0, else :math:`\alpha`."""
-    return np.where(np.asarray(z) > 0, 1.0, negative_slope)
+    z = as_float(z)
+    return np.where(z > 0, 1.0, negative_slope).astype(z.dtype)
 
 
 def softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -106,7 +115,7 @@ def softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
     Subtracting :math:`\max_j z_j` first changes nothing mathematically (it cancels in
     the fraction) but keeps every exponent :math:`\le 0`, so nothing overflows.
     """
-    z = np.asarray(z, dtype=float)
+    z = as_float(z)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -117,7 +126,7 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
     .. math:: \log \mathrm{softmax}(z)_i = (z_i - m) - \log \sum_j e^{z_j - m},
               \quad m = \max_j z_j.
     """
-    z = np.asarray(z, dtype=float)
+    z = as_float(z)
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -131,7 +140,7 @@ def softmax_backward(s: np.ndarray, grad_output: np.ndarray, axis: int = -1) -> 
     return s * (grad_output - (grad_output * s).sum(axis=axis, keepdims=True))
 
 
-def one_hot(labels: ArrayLike, num_classes: int) -> np.ndarray:
+def one_hot(labels: ArrayLike, num_classes: int, dtype: type | np.dtype = np.float64) -> np.ndarray:
     """Integer labels of shape (N,) to a float array (N, num_classes) with a single 1 per row."""
     labels = np.asarray(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
@@ -144,7 +153,7 @@ def one_hot(labels: ArrayLike, num_classes: int) -> np.ndarray:
             f"one_hot expected labels in 0..{num_classes - 1}, got values from "
             f"{labels.min()} to {labels.max()}"
         )
-    out = np.zeros((labels.shape[0], num_classes))
+    out = np.zeros((labels.shape[0], num_classes), dtype=dtype)
     out[np.arange(labels.shape[0]), labels] = 1.0
     return out
 

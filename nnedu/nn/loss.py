@@ -60,8 +60,8 @@ class _Loss(Module):
                                f"call loss_fn(pred, target) first")
         return value
 
-    def term_weights(self, grad_output: float | np.ndarray | None) -> np.ndarray:
-        r""":math:`\partial L / \partial \ell_i` for every term: :math:`1/n`, 1 or ``grad_output``."""
+    def term_weights(self, grad_output: float | np.ndarray | None) -> float | np.ndarray:
+        r""":math:`\partial L / \partial \ell_i`: the same :math:`1/n` or 1 for every term, or ``grad_output``."""
         shape = self.saved(self._terms_shape)
         if self.reduction == "none":
             upstream = np.ones(shape) if grad_output is None else np.asarray(grad_output, dtype=float)
@@ -72,8 +72,7 @@ class _Loss(Module):
                 )
             return upstream
         scale = 1.0 if grad_output is None else float(np.asarray(grad_output))
-        n = int(np.prod(shape))
-        return np.full(shape, scale / max(n, 1) if self.reduction == "mean" else scale)
+        return scale / max(int(np.prod(shape)), 1) if self.reduction == "mean" else scale
 
     def _as_arrays(self, pred: object, target: object) -> tuple[np.ndarray, np.ndarray]:
         pred_array = np.asarray(pred)
@@ -207,7 +206,8 @@ class CrossEntropyLoss(_Loss):
     def backward(self, grad_output: float | np.ndarray | None = None) -> np.ndarray:
         log_p, y = self.saved(self._log_p), self.saved(self._y)
         d_term = np.exp(log_p) * y.sum(axis=1, keepdims=True) - y   # softmax(z) - y
-        return (d_term * self.term_weights(grad_output)[:, None]).astype(log_p.dtype, copy=False)
+        weights = self.term_weights(grad_output)                      # one per sample (row)
+        return (d_term * np.reshape(weights, (-1, 1) if np.ndim(weights) else ())).astype(log_p.dtype, copy=False)
 
     def _targets_as_rows(self, logits: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Integer labels become one-hot rows; probability rows are checked and kept."""
@@ -220,7 +220,7 @@ class CrossEntropyLoss(_Loss):
                     f"CrossEntropyLoss expected integer class labels, got dtype {target.dtype}; "
                     f"pass labels as ints (y.astype(int)) or one-hot rows of shape ({n}, {c})"
                 )
-            return F.one_hot(target, c).astype(logits.dtype)  # raises if a label is outside 0..C-1
+            return F.one_hot(target, c, logits.dtype)  # raises if a label is outside 0..C-1
         if target.shape == logits.shape:
             return target.astype(logits.dtype)
         raise self._shape_error(

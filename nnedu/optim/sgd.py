@@ -57,10 +57,10 @@ class SGD(Optimizer):
                     state = self.state.setdefault(p, {})
                     v = state.get("momentum_buffer")
                     if v is None:
-                        v = g.copy()                                 # v = g on the first step
-                    else:
-                        v = mu * v + (1 - group["dampening"]) * g    # v <- mu v + (1 - d) g
-                    state["momentum_buffer"] = v
+                        v = state["momentum_buffer"] = g.copy()      # v = g on the first step
+                    else:                                            # v <- mu v + (1 - d) g, in place
+                        v *= mu
+                        v += (1 - group["dampening"]) * g if group["dampening"] else g
                     g = g + mu * v if group["nesterov"] else v
                 p.data -= lr * g                                     # w <- w - eta g
 
