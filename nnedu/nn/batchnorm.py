@@ -86,16 +86,16 @@ class _BatchNorm(Module):
             if self.training and m == 1:
                 raise ValueError(f"{self!r} expected more than 1 value per channel when training, got "
                                  f"input of shape {x.shape}; use a larger batch or call .eval()")
-            if m == 0:  # an empty batch has no statistics, and nothing to normalise
-                mean, var = np.zeros(self.num_features), np.ones(self.num_features)
-            else:
-                mean, var = x.mean(axis=axes), x.var(axis=axes)
+            mean = x.mean(axis=axes) if m else np.zeros(self.num_features, x.dtype)   # mu
+            centred = x - mean.reshape(shape)
+            var = np.square(centred).mean(axis=axes) if m else np.ones(self.num_features, x.dtype)  # sigma^2
             if self.training and self.track_running_stats:
                 self._update_running_statistics(mean, var, m)
         else:
             mean, var = self.running_mean, self.running_var
+            centred = x - mean.astype(x.dtype).reshape(shape)
         self._inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype).reshape(shape)
-        self._x_hat = (x - mean.astype(x.dtype).reshape(shape)) * self._inv_std
+        self._x_hat = centred * self._inv_std                                # x_hat = (x - mu) / sqrt(sigma^2 + eps)
         if self.weight is None or self.bias is None:
             return self._x_hat
         return self._x_hat * self.weight.data.reshape(shape) + self.bias.data.reshape(shape)
