@@ -24,3 +24,36 @@ def test_pytorch_names_are_exported():
                  "Sequential", "MSELoss", "BCELoss", "CrossEntropyLoss"):
         assert getattr(nnedu, name) is getattr(nnedu.nn, name)
     assert nnedu.optim.SGD and nnedu.functional.softmax and nnedu.data.load_digits
+
+
+def test_star_import_gives_every_layer_and_no_widget_toolkit():
+    code = (
+        "import sys, json; from nnedu import *; import nnedu; names = set(dir()); "
+        "print(json.dumps({'missing': [n for n in nnedu.nn.__all__ if n not in names], "
+        "'heavy': [m for m in ('ipywidgets', 'matplotlib', 'torch', 'sklearn') if m in sys.modules]}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == {"missing": [], "heavy": []}
+
+
+def test_nnedu_reexports_nn_all_once():
+    import nnedu
+
+    assert set(nnedu.nn.__all__) <= set(nnedu.__all__)
+    assert len(nnedu.__all__) == len(set(nnedu.__all__))
+    for name in nnedu.nn.__all__:
+        assert getattr(nnedu, name) is getattr(nnedu.nn, name)
+
+
+def test_neuron_weight_and_its_deprecated_alias():
+    import pytest
+
+    import nnedu
+
+    neuron = nnedu.Neuron(weight=[3.0, -2.0], bias=1.0, activation="relu")
+    assert neuron([1.0, 1.0]) == 2.0 and list(neuron.weight) == [3.0, -2.0]
+    with pytest.deprecated_call(match="Neuron.weight"):
+        assert list(neuron.weights) == [3.0, -2.0]
+    with pytest.deprecated_call(match="weight="):
+        old = nnedu.Neuron(weights=[1.0], bias=0.0)
+    assert list(old.weight) == [1.0]
