@@ -44,7 +44,8 @@ def table(rows: list[Row]) -> str:
     for r in rows:
         ratio = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
         note = f" ({r.note})" if r.note else ""
-        lines.append(f"| {r.workload}{note} | {seconds(r.nnedu_s)} | {seconds(r.torch_s)} | {ratio} | "
+        ours = seconds(r.nnedu_s) if r.unit == "s" else f"{r.nnedu_s:g} {r.unit}"
+        lines.append(f"| {r.workload}{note} | {ours} | {seconds(r.torch_s)} | {ratio} | "
                      f"{r.target} | {'yes' if r.met else '**no**'} |")
     return "\n".join(lines)
 

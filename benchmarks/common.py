@@ -19,6 +19,7 @@ class Row:
     target: str
     met: bool
     note: str = ""
+    unit: str = "s"   # "s" for medians in seconds; anything else is a count printed as it is
 
     @property
     def ratio(self) -> float | None:

@@ -14,6 +14,7 @@ only by the functions and modules that need them.
 """
 
 from nnedu import convolution, functional, nn, optim
+from nnedu._memory import keep_freed_memory
 from nnedu.gradcheck import numerical_gradient, relative_error
 from nnedu.interop import to_torch
 from nnedu.neuron import Neuron, Perceptron, PerceptronStep
@@ -22,6 +23,8 @@ from nnedu.random import manual_seed
 from nnedu.training import History, TrainingDiverged, accuracy, evaluate, fit, train_epoch
 
 __version__ = "0.1.0"
+
+keep_freed_memory()  # numpy's per-step temporaries reused instead of re-mapped (see nnedu/_memory.py)
 
 
 _LAZY_MODULES = ("data", "viz", "widgets")

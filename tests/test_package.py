@@ -57,3 +57,16 @@ def test_neuron_weight_and_its_deprecated_alias():
     with pytest.deprecated_call(match="weight="):
         old = nnedu.Neuron(weights=[1.0], bias=0.0)
     assert list(old.weight) == [1.0]
+
+
+def test_freed_memory_is_kept_on_glibc_unless_switched_off():
+    import platform
+
+    from nnedu._memory import keep_freed_memory
+
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is glibc
+    code = "import nnedu._memory as m; print(m.keep_freed_memory())"
+    env = {"NNEDU_KEEP_FREED_MEMORY": "0", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "False"
