@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -122,3 +124,30 @@ def test_command_line_grade_writes_the_reports(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "zoe: 7/7" in result.stdout
     assert json.loads((tmp_path / "out" / "gradescope" / "zoe" / "results.json").read_text())["score"] == 7.0
+
+
+def test_check_works_from_an_installed_copy_on_a_lone_notebook(tmp_path):
+    """The public tests ship inside the package: a copy of ``nnedu`` outside the repository
+    (as a wheel installs it) checks a notebook alone in an empty folder."""
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "nnedu", site / "nnedu", ignore=shutil.ignore_patterns("__pycache__"))
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(REPO / "exercises" / "05_softmax.ipynb", work)
+    shutil.copy(REPO / "solutions" / "05_softmax.ipynb", work / "mine.ipynb")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("NNEDU_EXERCISE_TESTS", None)
+    where = subprocess.run([sys.executable, "-c", "import nnedu; print(nnedu.__file__)"], cwd=work, env=env,
+                           capture_output=True, text=True)
+    assert where.stdout.strip() == str(site / "nnedu" / "__init__.py")
+    stub = subprocess.run([sys.executable, "-m", "nnedu.cli", "check", "05_softmax.ipynb"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert stub.returncode == 1 and "total: 0/7 points" in stub.stdout, stub.stdout + stub.stderr
+    solved = subprocess.run([sys.executable, "-m", "nnedu.cli", "check", "mine.ipynb", "--exercise", "5"], cwd=work,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert solved.returncode == 0 and "total: 7/7 points" in solved.stdout, solved.stdout + solved.stderr
+    in_notebook = subprocess.run(
+        [sys.executable, "-c", "import numpy as np, nnedu\n"
+         "def softmax(z):\n    e = np.exp(z - z.max(-1, keepdims=True))\n    return e / e.sum(-1, keepdims=True)\n"
+         "EXERCISE = '05'\nnnedu.check('q1')"], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert "q1: 3 of 3 tests passed" in in_notebook.stdout, in_notebook.stdout + in_notebook.stderr

@@ -50,8 +50,8 @@ class TestResult:
 
 
 def tests_dir() -> Path:
-    """Where the public tests live: ``$NNEDU_EXERCISE_TESTS`` or the repository's tests/exercises."""
-    return Path(os.environ.get("NNEDU_EXERCISE_TESTS", REPO / "tests" / "exercises"))
+    """Where the public tests live: ``$NNEDU_EXERCISE_TESTS`` or the package's ``grading/exercises``."""
+    return Path(os.environ.get("NNEDU_EXERCISE_TESTS", Path(__file__).resolve().parent / "exercises"))
 
 
 def exercise_files(folder: Path, exercise: str) -> list[Path]:
