@@ -21,11 +21,14 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 
 import numpy as np
 
 MAX_DEPTH = 32
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_ELEMENTS = 250_000  # values in one message (an array counts as one): bounds the grader's memory
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
 class NotPlainData(TypeError):
@@ -138,8 +141,26 @@ def dumps(message: dict) -> bytes:
     return json.dumps(message, allow_nan=True, separators=(",", ":")).encode() + b"\n"
 
 
+def count_elements(line: bytes) -> int:
+    """An upper bound on the number of JSON values in ``line``, found without parsing it.
+
+    Every value but the first is preceded by a ``,`` or opens a ``[``/``{``, outside strings:
+    blank the strings, then count those bytes. Linear time, one copy of the line.
+    """
+    bare = _STRING.sub(b'""', line)
+    return 1 + bare.count(b",") + bare.count(b"[") + bare.count(b"{")
+
+
 def loads(line: bytes) -> dict:
-    """The message in one line; :class:`ProtocolError` when it is not a JSON object."""
+    """The message in one line; :class:`ProtocolError` when it is not a JSON object.
+
+    The size and the number of values are checked before ``json.loads`` builds anything, so
+    a reply of millions of nested empty lists costs the grader nothing but this one refusal.
+    """
+    if len(line) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {len(line)} bytes (at most {MAX_MESSAGE_BYTES} accepted)")
+    if count_elements(line) > MAX_ELEMENTS:
+        raise ProtocolError(f"message with more than {MAX_ELEMENTS} values (send arrays as numpy arrays)")
     try:
         message = json.loads(line)
     except (ValueError, RecursionError) as exc:

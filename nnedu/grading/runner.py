@@ -44,6 +44,7 @@ class TestResult:
     hint: str = ""
     hidden: bool = False
     seconds: float = 0.0
+    after_hidden: bool = False  # ran after a hidden test had called the student's code: message withheld
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -124,7 +125,8 @@ def _question_key(question: str) -> tuple:
     return (int(match.group(1)) if match else 10**6, question)
 
 
-Caller = Callable[[str, tuple, dict, int], object]
+Caller = Callable[..., object]  # (name, args, kwargs, seed) and, for a hidden test, hidden=True
+AFTER_HIDDEN = "(details withheld: this test ran after a hidden test, so its output could carry hidden inputs)"
 
 
 class StudentFunction:
@@ -148,8 +150,9 @@ class Student:
     random numbers drawn by the student's code are the same in every run.
     """
 
-    def __init__(self, caller: Caller, test_name: str) -> None:
+    def __init__(self, caller: Caller, test_name: str, hidden: bool = False) -> None:
         self._caller = caller
+        self._hidden = hidden
         self._base_seed = zlib.crc32(test_name.encode()) % (2**31)
         self._calls = 0
 
@@ -161,15 +164,27 @@ class Student:
     def _call(self, name: str, args: tuple, kwargs: dict):
         seed = (self._base_seed + self._calls) % (2**31)
         self._calls += 1
+        if self._hidden:  # the sandbox then keeps what the student's code says next out of the feedback
+            return self._caller(name, args, kwargs, seed, hidden=True)
         return self._caller(name, args, kwargs, seed)
 
 
+def _hidden_seen(caller: Caller) -> bool:
+    """Whether a hidden test has already called the student's code through ``caller`` (a sandbox's ``call``)."""
+    return bool(getattr(getattr(caller, "__self__", None), "hidden_seen", False))
+
+
 def run_test(test: Test, caller: Caller) -> TestResult:
-    """Run one test; every outcome becomes a :class:`TestResult` (this never raises)."""
+    """Run one test; every outcome becomes a :class:`TestResult` (this never raises).
+
+    A visible test that runs after a hidden one keeps its status and score, but not its
+    message: what the student's code returns or raises then could repeat a hidden input.
+    """
+    after_hidden = not test.hidden and _hidden_seen(caller)
     start = time.perf_counter()
     status, fraction, message = "passed", 1.0, ""
     try:
-        outcome = test.function(Student(caller, test.name))
+        outcome = test.function(Student(caller, test.name, test.hidden))
         if isinstance(outcome, Partial):
             fraction, message = outcome.fraction, "\n".join(outcome.messages)
         elif isinstance(outcome, (int, float)) and not isinstance(outcome, bool):
@@ -188,5 +203,7 @@ def run_test(test: Test, caller: Caller) -> TestResult:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = f"the result could not be checked ({type(exc).__name__}: {exc}; line {where.lineno} of the test)"
     score = round(test.points * fraction, 6)
+    if after_hidden and message:
+        message = AFTER_HIDDEN
     return TestResult(test.name, test.question, status, score, test.points, message[:3000], test.hint,
-                      test.hidden, round(time.perf_counter() - start, 4))
+                      test.hidden, round(time.perf_counter() - start, 4), after_hidden)
