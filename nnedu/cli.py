@@ -47,7 +47,10 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=_positive(float), default=10.0, help="seconds per cell and per call (default 10)")
     g.add_argument("--submission-timeout", type=_positive(float), help="seconds per submission (default 20 x timeout, at least 120)")
     g.add_argument("--memory", type=_positive(int), default=2048, help="memory limit per submission in MB (default 2048)")
-    g.add_argument("--resume", action="store_true", help="keep results.jsonl and grade only what is missing")
+    g.add_argument("--resume", action="store_true",
+                   help="keep results.jsonl; grade only what is missing and retry grader errors")
+    g.add_argument("--insecure", action="store_true",
+                   help="grade even where submissions cannot be isolated from the machine (recorded in grades.csv)")
     return p
 
 
@@ -103,9 +106,9 @@ def _check(args) -> int:
 
 
 def _grade(args) -> int:
-    from nnedu.grading.grade import grade
+    from nnedu.grading.grade import SubmissionNameClash, grade
     from nnedu.grading.runner import load_tests, normalise_exercise
-    from nnedu.grading.sandbox import Limits
+    from nnedu.grading.sandbox import IsolationUnavailable, Limits
 
     if not Path(args.submissions).is_dir():
         return fail(f"no such folder of submissions: {args.submissions}")
@@ -115,8 +118,11 @@ def _grade(args) -> int:
     load_tests(exercise)  # an unknown exercise fails here, before anything is written
     limits = Limits(timeout=args.timeout, memory_mb=args.memory,
                     submission_timeout=args.submission_timeout or max(120.0, 20 * args.timeout))
-    report = grade(Path(args.submissions), exercise, Path(args.out), Path(args.tests) if args.tests else None,
-                   args.jobs, limits, args.resume)
+    try:
+        report = grade(Path(args.submissions), exercise, Path(args.out), Path(args.tests) if args.tests else None,
+                       args.jobs, limits, args.resume, insecure=args.insecure)
+    except (SubmissionNameClash, IsolationUnavailable) as exc:
+        return fail(str(exc))
     print(f"graded {len(report.students)} submissions: {Path(args.out) / 'grades.csv'}")
     return 0
 

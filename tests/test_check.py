@@ -151,3 +151,41 @@ def test_check_works_from_an_installed_copy_on_a_lone_notebook(tmp_path):
          "def softmax(z):\n    e = np.exp(z - z.max(-1, keepdims=True))\n    return e / e.sum(-1, keepdims=True)\n"
          "EXERCISE = '05'\nnnedu.check('q1')"], cwd=work, env=env, capture_output=True, text=True, timeout=120)
     assert "q1: 3 of 3 tests passed" in in_notebook.stdout, in_notebook.stdout + in_notebook.stderr
+
+
+def test_check_in_a_notebook_stops_an_infinite_loop(capsys):
+    """A student's infinite loop fails its test with "timeout" instead of hanging the kernel,
+    even a loop that swallows every Exception; the notebook's own alarm is put back."""
+    import signal
+    import threading
+    import time
+
+    def softmax(z):
+        while True:
+            try:
+                z = z + 0
+            except Exception:
+                pass
+
+    def one_hot(labels, num_classes):
+        time.sleep(30)
+
+    handler = signal.signal(signal.SIGALRM, signal.default_int_handler)
+    try:
+        start = time.monotonic()
+        nnedu.check("q1", namespace={"EXERCISE": "05", "softmax": softmax}, timeout=0.3)
+        out = capsys.readouterr().out
+        assert "FAIL test_softmax_matches_reference (0/1): timeout" in out
+        assert "softmax did not return within 0.3 s" in out
+        assert time.monotonic() - start < 10
+        assert signal.getsignal(signal.SIGALRM) is signal.default_int_handler
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+        thread = threading.Thread(target=nnedu.check, args=("q2",),  # a kernel running cells off the main thread
+                                  kwargs={"namespace": {"EXERCISE": "05", "one_hot": one_hot}, "timeout": 0.3})
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive()
+        assert "one_hot did not return within 0.3 s" in capsys.readouterr().out
+    finally:
+        signal.signal(signal.SIGALRM, handler)
