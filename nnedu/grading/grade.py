@@ -346,14 +346,15 @@ def report_names(students: list[str]) -> dict[str, str]:
     the real name (``a_b-1f3a9c02`` for ``a b``), so ``a b`` and ``a_b`` never share a file.
     """
     safe = {student: _safe_name(student) for student in students}
+    kept = {s for s in students if safe[s] == s and s.split(".")[0].casefold() not in WINDOWS_RESERVED}
     counts: dict[str, int] = {}
-    for name in safe.values():
-        counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
+    for student in kept:
+        counts[student.casefold()] = counts.get(student.casefold(), 0) + 1
     names: dict[str, str] = {}
     taken: set[str] = set()
     for student in students:
         name = safe[student]
-        if name != student or counts[name.casefold()] > 1 or name.split(".")[0].casefold() in WINDOWS_RESERVED:
+        if counts.get(student.casefold(), 0) != 1 or student not in kept:
             name = f"{name}-{hashlib.sha256(student.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
         while name.casefold() in taken:
             name += "_"
