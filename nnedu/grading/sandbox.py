@@ -573,8 +573,8 @@ class Sandbox:
 
     def output_tail(self, chars: int = 1500) -> str:
         """The end of what the student's code printed before any hidden test called it (feedback only)."""
-        if self.scratch is None:
-            return self.last_output
+        if self.scratch is None or self._log_cut == 0:  # no log, or all of it came after a hidden call
+            return self.last_output[-chars:]
         try:
             with open(self.log_path, "rb") as log:
                 end = log.seek(0, os.SEEK_END) if self._log_cut is None else self._log_cut
