@@ -18,6 +18,7 @@ A flag does not change the score: the instructor decides.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -42,8 +43,8 @@ DYNAMIC_NAMES = {"__import__", "exec", "eval", "compile", "globals", "locals", "
 # Attributes that reach another module's namespace, code objects or every class in the process.
 INTROSPECTION = {"__globals__", "__builtins__", "__import__", "__subclasses__", "__bases__", "__base__", "__mro__",
                  "__code__", "__closure__", "__func__", "__self__", "__wrapped__", "__dict__", "__getattribute__",
-                 "__loader__", "__spec__", "__reduce__", "__reduce_ex__", "f_globals", "f_locals", "f_back",
-                 "gi_frame", "cr_frame", "tb_frame"}
+                 "__loader__", "__spec__", "__reduce__", "__reduce_ex__", "__file__", "__path__", "f_globals",
+                 "f_locals", "f_back", "gi_frame", "cr_frame", "tb_frame"}
 # Everyday modules with a few attributes that reach other modules or programs.
 RISKY_ATTRIBUTES = {
     "sys": {"modules", "meta_path", "path_hooks", "path_importer_cache", "_getframe", "settrace", "setprofile"},
@@ -53,7 +54,7 @@ RISKY_ATTRIBUTES = {
 # Attributes of any object that lead to such a module (numpy's modules import sys, os, pickle...).
 MODULE_ATTRIBUTES = {"sys", "os", "importlib", "builtins", "__builtin__", "pickle", "_pickle", "marshal",
                      "subprocess", "ctypes", "runpy", "pkgutil", "gc", "import_module", "load_module",
-                     "exec_module", "find_spec"}
+                     "exec_module", "find_spec", "attrgetter", "methodcaller"}
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,10 @@ def _root(module: str | None) -> str:
 class _Scanner(ast.NodeVisitor):
     """Walks one file or cell; ``aliases`` maps local names to the module they are bound to."""
 
-    def __init__(self, forbidden: tuple[str, ...], lines: list[str], where: str, aliases: dict[str, str]) -> None:
+    def __init__(self, forbidden: tuple[str, ...], lines: list[str], where: str, aliases: dict[str, str],
+                 local: set[str]) -> None:
         self.forbidden = set(forbidden)
-        self.lines, self.where, self.aliases = lines, where, aliases
+        self.lines, self.where, self.aliases, self.local = lines, where, aliases, local
         self.findings: list[Finding] = []
         self.parents: dict[int, ast.AST] = {}
 
@@ -108,10 +110,23 @@ class _Scanner(ast.NodeVisitor):
         self.visit(tree)
 
     # imports ---------------------------------------------------------------------------
+    def unknown(self, node: ast.AST, root: str) -> None:
+        """Flag a module that is neither installed nor one of the submission's files (written at run time?)."""
+        if root in self.local:
+            return
+        try:
+            found = importlib.util.find_spec(root) is not None  # a top-level name: searches, runs nothing
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            self.flag(node, f"imports {root}, which is neither installed nor a file of the submission")
+
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             root = _root(alias.name)
             bound = alias.asname or root
+            if root not in self.forbidden:
+                self.unknown(node, root)
             if root in self.forbidden:
                 if alias.name != root:
                     self.flag(node, f"imports {alias.name}, which this exercise must not use")
@@ -126,6 +141,8 @@ class _Scanner(ast.NodeVisitor):
         root = _root(node.module)
         if node.level:  # a relative import inside the student's own files
             return
+        if root not in self.forbidden:
+            self.unknown(node, root)
         if root in self.forbidden:
             allowed = ALLOWED_ATTRIBUTES.get(root, set())
             names = [a.name for a in node.names]
@@ -137,6 +154,8 @@ class _Scanner(ast.NodeVisitor):
             for alias in node.names:
                 if alias.name == "*" or alias.name in RISKY_ATTRIBUTES[root]:
                     self.flag(node, f"imports {alias.name} from {node.module}")
+        elif root == "operator" and any(a.name in ("*", "attrgetter", "methodcaller") for a in node.names):
+            self.flag(node, "imports operator's attrgetter/methodcaller, which reach attributes by computed names")
 
     # names and attributes ----------------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
@@ -156,6 +175,8 @@ class _Scanner(ast.NodeVisitor):
                 self.flag(node, f"uses {node.id}.{attribute}, which can reach other modules or programs")
         elif node.id in DYNAMIC_NAMES and module is None:
             self.flag(node, f"uses {node.id}, which can run code or reach modules by name")
+        elif node.id in ("getattr", "setattr") and not (isinstance(parent, ast.Call) and parent.func is node):
+            self.flag(node, f"passes {node.id} around, which reaches attributes by computed names")
         self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
@@ -190,8 +211,13 @@ def _is_setup_cell(tree: ast.Module) -> bool:
     return ast.dump(tree) == ast.dump(ast.parse(SETUP_CELL))
 
 
-def scan_code(code: str, where: str, forbidden: tuple[str, ...], aliases: dict[str, str] | None = None) -> list[Finding]:
-    """Findings in one cell or file. Code that does not parse cannot run, so it has none."""
+def scan_code(code: str, where: str, forbidden: tuple[str, ...], aliases: dict[str, str] | None = None,
+              local: set[str] | None = None) -> list[Finding]:
+    """Findings in one cell or file. Code that does not parse cannot run, so it has none.
+
+    ``aliases`` carries names bound to modules from cell to cell; ``local`` names the modules
+    the submission brings itself (its ``.py`` files and packages).
+    """
     if not forbidden:
         return []
     try:
@@ -200,21 +226,22 @@ def scan_code(code: str, where: str, forbidden: tuple[str, ...], aliases: dict[s
         return []
     if _is_setup_cell(tree):
         return []
-    scanner = _Scanner(forbidden, code.splitlines(), where, {} if aliases is None else aliases)
+    scanner = _Scanner(forbidden, code.splitlines(), where, {} if aliases is None else aliases, local or set())
     scanner.scan(tree)
     return scanner.findings
 
 
 def scan_submission(cells: list[str], folder: Path | None, forbidden: tuple[str, ...]) -> list[Finding]:
     """Findings in the notebook's code cells (names carry from cell to cell) and a folder's ``.py`` files."""
+    root = Path(folder) if folder is not None and Path(folder).is_dir() else None
+    files = [] if root is None else [p for p in sorted(root.rglob("*.py"))
+                                     if not p.is_symlink() and p.is_file() and p.stat().st_size <= 2_000_000]
+    local = {part.removesuffix(".py") for p in files for part in p.relative_to(root).parts} if root else set()
     findings: list[Finding] = []
     aliases: dict[str, str] = {}
     for index, code in enumerate(cells):
-        findings += scan_code(code, f"cell {index + 1}", forbidden, aliases)
-    if folder is not None and Path(folder).is_dir():
-        for path in sorted(Path(folder).rglob("*.py")):
-            if path.is_symlink() or not path.is_file() or path.stat().st_size > 2_000_000:
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace")
-            findings += scan_code(text, str(path.relative_to(folder)), forbidden)
+        findings += scan_code(code, f"cell {index + 1}", forbidden, aliases, local)
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        findings += scan_code(text, str(path.relative_to(root)), forbidden, None, local)
     return findings
