@@ -234,14 +234,15 @@ def scan_code(code: str, where: str, forbidden: tuple[str, ...], aliases: dict[s
 def scan_submission(cells: list[str], folder: Path | None, forbidden: tuple[str, ...]) -> list[Finding]:
     """Findings in the notebook's code cells (names carry from cell to cell) and a folder's ``.py`` files."""
     root = Path(folder) if folder is not None and Path(folder).is_dir() else None
-    files = [] if root is None else [p for p in sorted(root.rglob("*.py"))
-                                     if not p.is_symlink() and p.is_file() and p.stat().st_size <= 2_000_000]
-    local = {part.removesuffix(".py") for p in files for part in p.relative_to(root).parts} if root else set()
+    files: dict[str, Path] = {}  # the folder's own modules, by their path inside it
+    if root is not None:
+        files = {str(p.relative_to(root)): p for p in sorted(root.rglob("*.py"))
+                 if not p.is_symlink() and p.is_file() and p.stat().st_size <= 2_000_000}
+    local = {part.removesuffix(".py") for name in files for part in Path(name).parts}
     findings: list[Finding] = []
     aliases: dict[str, str] = {}
     for index, code in enumerate(cells):
         findings += scan_code(code, f"cell {index + 1}", forbidden, aliases, local)
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        findings += scan_code(text, str(path.relative_to(root)), forbidden, None, local)
+    for name, path in files.items():
+        findings += scan_code(path.read_text(encoding="utf-8", errors="replace"), name, forbidden, None, local)
     return findings
