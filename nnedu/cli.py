@@ -26,7 +26,7 @@ def _positive(kind):
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nnedu", description="Exercises, self-checks and grading for the nnedu course.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{assign,check,grade}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{assign,check,grade,autograder}")
 
     a = sub.add_parser("assign", help="generate exercise notebooks from solution notebooks")
     a.add_argument("solutions", nargs="?", default="solutions", help="folder of solution notebooks (default: solutions)")
@@ -51,6 +51,15 @@ def parser() -> argparse.ArgumentParser:
                    help="keep results.jsonl; grade only what is missing and retry grader errors")
     g.add_argument("--insecure", action="store_true",
                    help="grade even where submissions cannot be isolated from the machine (recorded in grades.csv)")
+
+    z = sub.add_parser("autograder", help="build Gradescope's autograder bundle (zip) for one exercise")
+    z.add_argument("--exercise", required=True, help="exercise number, e.g. 04")
+    z.add_argument("-o", "--output", default="autograder.zip", help="the zip to write (default: autograder.zip)")
+    z.add_argument("--tests", help="folder of hidden tests (files exNN_*.py) to include")
+    z.add_argument("--timeout", type=_positive(float), default=10.0, help="seconds per cell and per call (default 10)")
+    z.add_argument("--memory", type=_positive(int), default=2048, help="memory limit in MB (default 2048)")
+    z.add_argument("--extra", action="append", default=[], choices=["data", "torch"],
+                   help="also install this extra of nnedu (e.g. torch for exercise 11); repeatable")
     return p
 
 
@@ -68,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             return _assign(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "autograder":
+            return _autograder(args)
         return _grade(args)
     except UnknownExercise as exc:
         return fail(str(exc))
@@ -124,6 +135,21 @@ def _grade(args) -> int:
     except (SubmissionNameClash, IsolationUnavailable) as exc:
         return fail(str(exc))
     print(f"graded {len(report.students)} submissions: {Path(args.out) / 'grades.csv'}")
+    return 0
+
+
+def _autograder(args) -> int:
+    from nnedu.grading.autograder import BundleError, build_bundle
+
+    if args.tests and not Path(args.tests).is_dir():
+        return fail(f"no such folder of hidden tests: {args.tests}")
+    try:
+        names = build_bundle(args.exercise, Path(args.output), Path(args.tests) if args.tests else None,
+                             args.timeout, args.memory, tuple(args.extra))
+    except BundleError as exc:
+        return fail(str(exc))
+    print(f"wrote {args.output}: {', '.join(names)}")
+    print("Upload it in Gradescope (Configure Autograder, zip file); students submit their .ipynb.")
     return 0
 
 
