@@ -71,7 +71,7 @@ def _check(result: int, what: str) -> None:
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, options: str | None = None) -> None:
-    enc = lambda v: v.encode() if isinstance(v, str) else v  # noqa: E731
+    enc = lambda v: v.encode() if isinstance(v, str) else v
     _check(_libc().mount(enc(source), enc(target), enc(fstype), flags, enc(options)), f"mount {target}")
 
 
@@ -177,8 +177,16 @@ def supervise(config: dict) -> None:
         return
     os.close(alive_read)
     os.close(config["fd"])
+    init_fd = os.pidfd_open(init)  # signals through it can never reach a recycled pid
+
+    def kill_init(*_: object) -> None:
+        try:
+            signal.pidfd_send_signal(init_fd, signal.SIGKILL)
+        except ProcessLookupError:  # already gone: the namespace is empty
+            pass
+
     for s in stop:
-        signal.signal(s, lambda *_: os.kill(init, signal.SIGKILL))
+        signal.signal(s, kill_init)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
     while True:
         try:

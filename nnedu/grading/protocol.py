@@ -22,6 +22,8 @@ import base64
 import io
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +61,7 @@ def _npy(array: np.ndarray) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def encode(value: object, depth: int = 0) -> object:
+def encode(value: Any, depth: int = 0) -> object:
     """``value`` as JSON-ready plain data; :class:`NotPlainData` for anything else."""
     if depth > MAX_DEPTH:
         raise NotPlainData(f"nested more than {MAX_DEPTH} levels deep")
@@ -101,7 +103,7 @@ def _array(text: object) -> np.ndarray:
     return array
 
 
-def decode(data: object, depth: int = 0, resolve=None) -> object:
+def decode(data: Any, depth: int = 0, resolve: Callable[[str], object] | None = None) -> Any:
     """The value that :func:`encode` turned into ``data``, checked strictly.
 
     ``resolve(name)`` turns a ``ref`` tag into a function (in the child); without it,

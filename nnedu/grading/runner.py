@@ -8,9 +8,10 @@ import re
 import time
 import traceback
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from types import ModuleType
 
 from nnedu.grading.api import ExpectationFailed, Partial, StudentProblem
 from nnedu.grading.protocol import Ref
@@ -79,9 +80,11 @@ def normalise_exercise(exercise: str | int) -> str:
     return match.group(1).zfill(2)
 
 
-def _load_module(path: Path, prefix: str):
+def _load_module(path: Path, prefix: str) -> ModuleType:
     name = f"{prefix}_{re.sub(r'[^0-9A-Za-z_]', '_', path.stem)}"
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load tests from {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -134,7 +137,7 @@ class StudentFunction:
         self._student, self.name = student, name
 
     def __call__(self, *args, **kwargs):
-        convert = lambda v: Ref(v.name) if isinstance(v, StudentFunction) else v  # noqa: E731
+        convert = lambda v: Ref(v.name) if isinstance(v, StudentFunction) else v
         args = tuple(convert(a) for a in args)
         kwargs = {k: convert(v) for k, v in kwargs.items()}
         return self._student._call(self.name, args, kwargs)

@@ -360,6 +360,24 @@ def python_paths() -> tuple[list[str], dict[str, str]]:
     return kept, links
 
 
+def python_readable_by_others() -> bool:
+    """Whether a uid of nobody's can import from this Python installation without a mount namespace.
+
+    In insecure mode the child cannot re-expose an interpreter that lives in a private folder
+    (``/root/.pyenv``); it then keeps the grader's uid rather than fail on its first import.
+    """
+    folders = [p for p in sys.path if p and os.path.isdir(p)]
+    folders.append(os.path.dirname(os.path.abspath(nnedu.__file__)))
+    for folder in folders:
+        path = Path(os.path.realpath(folder))
+        for step in [path, *path.parents]:
+            if not step.stat().st_mode & stat.S_IXOTH:
+                return False
+        if not path.stat().st_mode & stat.S_IROTH:
+            return False
+    return True
+
+
 @dataclass
 class CellProblem:
     cell: int
@@ -389,7 +407,7 @@ class Sandbox:
         self.deadline = time.monotonic() + self.limits.submission_timeout
         self.uid: int | None = None
         self._uid_lock: int | None = None
-        if privileged():
+        if privileged() and (self.isolation == "full" or python_readable_by_others()):
             self.uid, self._uid_lock = claim_uid()
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
