@@ -49,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--memory", type=_positive(int), default=2048, help="memory limit per submission in MB (default 2048)")
     g.add_argument("--resume", action="store_true",
                    help="keep results.jsonl; grade only what is missing and retry grader errors")
+    g.add_argument("--roster", help="CSV mapping submission names to Canvas students: also write OUT/canvas.csv")
+    g.add_argument("--assignment", help="the Canvas assignment column (default: 'nnedu exercise NN')")
     g.add_argument("--insecure", action="store_true",
                    help="grade even where submissions cannot be isolated from the machine (recorded in grades.csv)")
 
@@ -127,6 +129,14 @@ def _grade(args) -> int:
         return fail(f"no such folder of hidden tests: {args.tests}")
     exercise = normalise_exercise(args.exercise)
     load_tests(exercise)  # an unknown exercise fails here, before anything is written
+    roster = None
+    if args.roster:
+        from nnedu.grading.lms import RosterError, read_roster
+
+        try:
+            roster = read_roster(Path(args.roster))  # a bad roster fails here too
+        except RosterError as exc:
+            return fail(str(exc))
     limits = Limits(timeout=args.timeout, memory_mb=args.memory,
                     submission_timeout=args.submission_timeout or max(120.0, 20 * args.timeout))
     try:
@@ -135,6 +145,11 @@ def _grade(args) -> int:
     except (SubmissionNameClash, IsolationUnavailable) as exc:
         return fail(str(exc))
     print(f"graded {len(report.students)} submissions: {Path(args.out) / 'grades.csv'}")
+    if roster is not None:
+        from nnedu.grading.lms import write_canvas
+
+        export = write_canvas(Path(args.out), roster, args.assignment or f"nnedu exercise {exercise}", report.students)
+        print("\n".join(export.summary()))
     return 0
 
 
