@@ -108,7 +108,10 @@ def copy_tree(source: str, target: str, uid: int | None) -> None:
             path = os.path.join(folder, name)
             if os.path.islink(path) or not os.path.isfile(path):
                 continue
-            shutil.copyfile(path, os.path.join(here, name))
+            try:
+                shutil.copyfile(path, os.path.join(here, name))
+            except OSError:  # the working folder is full: the notebook still runs, without this file
+                continue
             if uid is not None:
                 os.chown(os.path.join(here, name), uid, uid)
 

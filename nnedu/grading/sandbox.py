@@ -305,7 +305,7 @@ def copy_submission(source: Path, target: Path) -> None:
     items = [source] if source.is_file() else sorted(source.rglob("*"))
     for item in items:
         info = item.lstat()
-        if not stat.S_ISREG(info.st_mode) or (info.st_nlink > 1 and item != source):
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
             continue
         if info.st_size > budget:
             continue
