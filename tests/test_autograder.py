@@ -14,13 +14,12 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import REPO
-
-from nnedu.grading.autograder import build_bundle
 
 HIDDEN_TEST = (
     "import numpy as np\nfrom nnedu.grading import expect_close, points\n\n"
@@ -126,19 +125,74 @@ def test_bad_requests_are_one_clear_line(tmp_path):
         assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_setup_sh_installs_the_bundle_s_nnedu_in_a_fresh_venv(tmp_path):
-    """The whole path: setup.sh builds a venv from the bundle alone (its wheel, its pinned
-    requirements from the package index), then run_autograder grades with that venv's nnedu."""
-    bundle = tmp_path / "autograder.zip"
-    build_bundle("04", bundle)
-    root = lay_out(tmp_path, bundle, {"04_activations.ipynb": REPO / "solutions" / "04_activations.ipynb"})
-    env = {**os.environ, "NNEDU_AUTOGRADER_ROOT": str(root), "NNEDU_AUTOGRADER_PYTHON": sys.executable}
-    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=False,
+SYSTEM_PYTHON = "/usr/bin/python3"  # what a Gradescope image has: a Python outside /root, readable by every uid
+
+
+@pytest.fixture(scope="module")
+def installed(bundle, tmp_path_factory):
+    """The /autograder tree after setup.sh: a venv built from the bundle alone (its wheel, its
+    pinned requirements from the package index), under a folder every uid may enter."""
+    base = tmp_path_factory.mktemp("gradescope")
+    world = Path(tempfile.mkdtemp(prefix="nnedu-gradescope-"))
+    os.chmod(world, 0o755)
+    root = lay_out(world, bundle, {})
+    python = SYSTEM_PYTHON if Path(SYSTEM_PYTHON).exists() else sys.executable
+    env = {**os.environ, "NNEDU_AUTOGRADER_ROOT": str(root), "NNEDU_AUTOGRADER_PYTHON": python}
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=False, cwd=base,
                            capture_output=True, text=True, timeout=900)
     assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
-    venv_python = root / "nnedu-venv" / "bin" / "python"
+    yield root
+    shutil.rmtree(world, ignore_errors=True)
+
+
+def upload(root: Path, files: dict[str, str]) -> None:
+    shutil.rmtree(root / "submission", ignore_errors=True)
+    shutil.rmtree(root / "results", ignore_errors=True)
+    (root / "submission").mkdir()
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text)
+
+
+def test_setup_sh_installs_the_bundle_s_nnedu_and_run_autograder_uses_it(installed, tmp_path):
+    venv_python = installed / "nnedu-venv" / "bin" / "python"
     where = subprocess.run([str(venv_python), "-c", "import nnedu; print(nnedu.__file__)"], cwd=tmp_path,
                            check=False, capture_output=True, text=True)
-    assert where.stdout.startswith(str(root / "nnedu-venv")), where.stdout + where.stderr
-    result = run_autograder(root, python=None)  # run_autograder's own default: the venv setup.sh made
-    assert result["score"] == sum(t["max_score"] for t in result["tests"]) > 0
+    assert where.stdout.startswith(str(installed / "nnedu-venv")), where.stdout + where.stderr
+    upload(installed, {"05_softmax.ipynb": (REPO / "solutions" / "05_softmax.ipynb").read_text()})
+    result = run_autograder(installed, python=None)  # run_autograder's own default: the venv setup.sh made
+    assert result["score"] == 9.0
+
+
+def hostile_notebook(secret: Path) -> str:
+    nb = json.loads((REPO / "solutions" / "05_softmax.ipynb").read_text())
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": (
+        "_good = softmax\n"
+        "def softmax(z):\n"
+        "    try:\n"
+        f"        stolen = open({str(secret)!r}).read()\n"
+        "    except OSError:\n"
+        "        stolen = ''\n"
+        "    if stolen:\n"
+        "        raise ValueError(stolen)\n"
+        "    return _good(z)\n")})
+    return json.dumps(nb)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("capsh"),
+                    reason="needs root and capsh to run without CAP_SYS_ADMIN, as in Gradescope's containers")
+def test_without_cap_sys_admin_the_hidden_tests_stay_unreadable(installed):
+    """Gradescope's containers lack CAP_SYS_ADMIN: nnedu's sandbox runs without namespaces
+    ("insecure", recorded in results.json), yet the student's code runs under its own uid and
+    cannot read the hidden tests in /autograder/source."""
+    secret = installed / "source" / "tests" / "ex05_hidden.py"
+    upload(installed, {"05_softmax.ipynb": hostile_notebook(secret)})
+    env = {**os.environ, "NNEDU_AUTOGRADER_ROOT": str(installed)}
+    env.pop("NNEDU_AUTOGRADER_PYTHON", None)
+    done = subprocess.run(["capsh", "--drop=cap_sys_admin", "--", "-c", f"bash {installed / 'run_autograder'}"],
+                          env=env, check=False, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "cannot give nnedu's sandbox its namespaces" in done.stdout
+    result = json.loads((installed / "results" / "results.json").read_text())
+    assert "Isolation: insecure" in result["output"]
+    assert "np.full((2, 5), 0.2)" not in json.dumps(result) and "ValueError" not in json.dumps(result)
+    assert result["score"] == 9.0  # it could not read them, so its softmax stayed right
