@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -340,3 +343,38 @@ def test_hidden_inputs_do_not_leak_through_a_restart_end_to_end(tmp_path):
     results = results_of(tmp_path / "out", "eve")
     assert results["hidden/test_secret_one"]["status"] == "crashed"  # the call that killed the process
     assert report_row(tmp_path / "out", "eve")["total"] == "8.0"  # the public tests and the second hidden one
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("capsh"),
+                    reason="needs root and capsh to take CAP_SYS_ADMIN away (Docker's default capabilities)")
+def test_without_isolation_grading_is_refused_unless_insecure_and_the_level_is_recorded(tmp_path):
+    """Class 2, the instructor's side: where namespaces cannot be made, `nnedu grade` refuses with
+    one clear message and writes nothing; `--insecure` grades and records "insecure" per student."""
+    subs = two_students(tmp_path)
+    out = tmp_path / "out"
+
+    def nnedu_grade(*extra: str) -> subprocess.CompletedProcess:
+        command = " ".join([sys.executable, "-m", "nnedu.cli", "grade", str(subs), "--exercise", "05",
+                            "--out", str(out), *extra])
+        return subprocess.run(["capsh", "--drop=cap_sys_admin", "--", "-c", command], cwd=REPO, check=False,
+                              capture_output=True, text=True, timeout=300)
+
+    refused = nnedu_grade()
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "--insecure" in refused.stderr and "SYS_ADMIN" in refused.stderr
+    assert not out.exists()
+
+    allowed = nnedu_grade("--insecure")
+    assert allowed.returncode == 0, allowed.stderr
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert [r["isolation"] for r in rows] == ["insecure", "insecure"] and rows[0]["total"] == "7.0"
+    (run,) = [r for r in read_results(out / "results.jsonl") if r["type"] == "run"]
+    assert run["isolation"] == "insecure" and run["insecure"] is True
+    assert "Isolation: insecure" in (out / "gradescope" / "alice" / "results.json").read_text()
+
+
+def test_the_readme_s_instructors_section_is_the_packaged_guide():
+    guide = (REPO / "nnedu" / "grading" / "INSTRUCTORS.md").read_text().split("\n", 1)[1].strip()
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Instructors\n"):readme.index("\n## ", readme.index("## Instructors\n") + 5)]
+    assert section.split("\n", 1)[1].strip() == guide, "README's Instructors section differs from INSTRUCTORS.md"
