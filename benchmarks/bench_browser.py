@@ -71,7 +71,7 @@ _PANEL = """const app = window.jupyterapp;
   const panel = app && app.shell.currentWidget;
   if (!panel) return false;"""
 _READY = _PANEL + """
-  return !!(panel && panel.sessionContext && panel.sessionContext.session &&
+  return !!(panel.context && panel.context.path === path && panel.sessionContext && panel.sessionContext.session &&
             panel.sessionContext.session.kernel &&
             panel.sessionContext.session.kernel.connectionStatus === 'connected' &&
             panel.sessionContext.session.kernel.status === 'idle' && panel.content.widgets.length > 0);"""
@@ -115,6 +115,7 @@ class Lab:
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         self.blocked: list[str] = []
+        self.workspaces = 0
         self.server: subprocess.Popen | None = None
 
     # -- server --------------------------------------------------------------------
@@ -180,9 +181,11 @@ class Lab:
         return context.new_page()
 
     def open(self, page: Any, notebook: str, timeout_s: float = 90) -> None:
-        """Open ``notebook`` (relative to the root) and wait for its kernel to be idle."""
-        page.goto(f"{self.url}/lab/tree/{notebook}?token={self.token}", wait_until="load")
-        page.wait_for_function(f"() => {{ {_READY} }}", timeout=timeout_s * 1000, polling=200)
+        """Open ``notebook`` (relative to the root) in a fresh workspace; wait for its kernel to be idle."""
+        self.workspaces += 1
+        page.goto(f"{self.url}/lab/workspaces/w{self.workspaces}/tree/{notebook}?reset&token={self.token}",
+                  wait_until="load")
+        page.wait_for_function(f"(path) => {{ {_READY} }}", arg=notebook, timeout=timeout_s * 1000, polling=200)
 
     def run_all(self, page: Any, timeout_s: float = 300) -> None:
         """Run > Run All Cells, then wait until every code cell has run and the kernel is idle."""
