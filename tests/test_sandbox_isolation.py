@@ -23,9 +23,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO
 from hostile.builders import solution_cells, with_extra
-
 from nnedu.grading import protocol
 from nnedu.grading.grade import grade, read_results
 from nnedu.grading.sandbox import (
@@ -101,7 +101,7 @@ LEAVE_BEHIND = textwrap.dedent('''
 ''').format(mark=MARK)
 
 
-@needs_root
+@needs_full
 def test_processes_left_behind_are_dead_before_the_next_submission_and_after_grade(tmp_path, monkeypatch):
     seen: dict[str, list[int]] = {"while graded": [], "at next start": []}
     spawn, call = Sandbox._spawn, Sandbox.call
@@ -205,6 +205,7 @@ SNOOP_COPY = textwrap.dedent('''
 
 
 @needs_full
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux)")
 def test_a_second_copy_of_the_solutions_and_the_graders_command_line_are_invisible(tmp_path):
     elsewhere = Path(tempfile.mkdtemp(prefix="nnedu-course-copy-", dir="/var/tmp"))
     try:
@@ -294,7 +295,7 @@ def test_a_reply_of_millions_of_values_is_refused_before_parsing():
     assert protocol.loads(b'{"t":"list","v":[1,2,3]}') == {"t": "list", "v": [1, 2, 3]}
 
 
-@needs_root
+@needs_full
 def test_an_oversized_nested_reply_fails_that_test_only(tmp_path):
     _, records = graded(tmp_path, {"huge": with_extra(HUGE_REPLY)})
     got = statuses(records["huge"])
@@ -343,7 +344,7 @@ def test_a_sandbox_cannot_read_another_sandboxs_log_while_both_run(tmp_path):
     assert statuses(records["b_snoop"])["test_relu"] == "passed", records["b_snoop"]["test_relu"]["message"]
 
 
-@needs_root
+@needs_full
 def test_logs_are_private_to_their_sandbox_and_stale_scratch_is_removed(tmp_path):
     planted = []
     for uid in range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + 8):  # the uids a new sandbox may get
@@ -414,7 +415,7 @@ CARRIER = textwrap.dedent('''
 ''')
 
 
-@needs_root
+@needs_full
 def test_text_produced_after_a_hidden_test_call_never_reaches_feedback(tmp_path):
     hidden = tmp_path / "hidden"
     hidden.mkdir()
@@ -457,6 +458,7 @@ CLAIM = textwrap.dedent('''
 
 
 @needs_root
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux)")
 def test_graders_with_different_tmpdirs_and_live_processes_never_share_a_uid(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -511,7 +513,7 @@ FORKER = textwrap.dedent('''
 ''')
 
 
-@needs_root
+@needs_full
 def test_zombies_of_one_submission_do_not_count_against_the_next(tmp_path):
     _, records = graded(tmp_path, {"a_zombies": with_extra(ZOMBIES), "b_forker": with_extra(FORKER)})
     assert statuses(records["b_forker"])["test_relu"] == "passed", records["b_forker"]["test_relu"]["message"]

@@ -51,7 +51,9 @@ from nnedu.grading.child import HOME, ISOLATION_FAILED
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 MAX_RESTARTS = 4
-SANDBOX_UID_BASE = 61000  # one unnamed uid per running sandbox: sandboxes cannot signal each other
+# One unnamed uid per running sandbox, so sandboxes cannot signal each other. The range is far from
+# system users, subordinate-uid ranges (100000 + 65536 n) and the first edition's 61000.
+SANDBOX_UID_BASE = 2_000_000_000
 SANDBOX_UIDS = 4096
 STATE = Path("/run/nnedu-grader")  # root's own: uid locks and scratch, whatever TMPDIR says
 AFTER_HIDDEN = "(withheld: produced by the submission after a hidden test had called it)"
