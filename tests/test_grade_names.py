@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -91,3 +92,17 @@ def test_report_names_are_unique_ignoring_case_and_avoid_reserved_names():
     assert all("/" not in n and not n.startswith(".") and 0 < len(n) <= 100 for n in names.values())
     assert names["a_b"] == "a_b" and names["nul"].startswith("nul-")
     assert report_names(students) == names  # deterministic: a re-run writes the same files
+
+
+def test_a_file_name_that_is_not_utf8_is_graded_and_reported(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    raw = os.fsencode(subs) + b"/caf\xe9.ipynb"  # Latin-1 bytes: not a UTF-8 name
+    with open(raw, "wb") as f:
+        f.write(SOLUTION.read_bytes())
+    out = tmp_path / "out"
+    report = grade(subs, "05", out, limits=LIMITS, progress=quiet, insecure=True)
+    name = "caf\\xe9"  # the undecodable byte, spelled out
+    assert list(report.students) == [name] and report.students[name]["total"] == 7.0
+    assert name in (out / "grades.csv").read_text(encoding="utf-8")
+    assert (out / "feedback" / (report.files[name] + ".md")).is_file()

@@ -75,13 +75,18 @@ def find_submissions(folder: Path, exercise: str) -> list[Submission]:
     return found
 
 
+def _readable(name: str) -> str:
+    """A file name as text every report can hold: bytes that are not UTF-8 become ``\\xff`` escapes."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _find(folder: Path, exercise: str) -> list[Submission]:
     found = []
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.is_symlink():
             continue
         if entry.is_file() and entry.suffix == ".ipynb":
-            found.append(Submission(entry.stem, entry, entry))
+            found.append(Submission(_readable(entry.stem), entry, entry))
         elif entry.is_dir():
             notebooks = sorted(p for p in entry.rglob("*.ipynb")
                                if ".ipynb_checkpoints" not in p.parts and not p.is_symlink())
@@ -89,11 +94,11 @@ def _find(folder: Path, exercise: str) -> list[Submission]:
                 preferred = [p for p in notebooks if p.name.startswith((exercise, f"ex{exercise}"))]
                 notebooks = preferred if len(preferred) == 1 else notebooks
             if len(notebooks) == 1:
-                found.append(Submission(entry.name, entry, notebooks[0]))
+                found.append(Submission(_readable(entry.name), entry, notebooks[0]))
             else:
                 problem = "no notebook in the folder" if not notebooks else \
                     f"{len(notebooks)} notebooks in the folder: {', '.join(p.name for p in notebooks)}"
-                found.append(Submission(entry.name, entry, None, problem))
+                found.append(Submission(_readable(entry.name), entry, None, problem))
     return found
 
 
