@@ -196,3 +196,11 @@ def test_without_cap_sys_admin_the_hidden_tests_stay_unreadable(installed):
     assert "Isolation: insecure" in result["output"]
     assert "np.full((2, 5), 0.2)" not in json.dumps(result) and "ValueError" not in json.dumps(result)
     assert result["score"] == 9.0  # it could not read them, so its softmax stayed right
+
+
+def test_run_autograder_explains_an_upload_with_two_notebooks(bundle, tmp_path):
+    root = lay_out(tmp_path, bundle, {"draft.ipynb": REPO / "exercises" / "05_softmax.ipynb",
+                                      "final.ipynb": REPO / "solutions" / "05_softmax.ipynb"})
+    result = run_autograder(root)
+    assert result["score"] == 0.0
+    assert "2 notebooks in the folder: draft.ipynb, final.ipynb" in result["output"]
