@@ -60,8 +60,9 @@ def parser() -> argparse.ArgumentParser:
     z.add_argument("--tests", help="folder of hidden tests (files exNN_*.py) to include")
     z.add_argument("--timeout", type=_positive(float), default=10.0, help="seconds per cell and per call (default 10)")
     z.add_argument("--memory", type=_positive(int), default=2048, help="memory limit in MB (default 2048)")
-    z.add_argument("--extra", action="append", default=[], choices=["data", "torch"],
-                   help="also install this extra of nnedu (e.g. torch for exercise 11); repeatable")
+    z.add_argument("--extra", action="append", choices=["data", "torch"],
+                   help="also install this extra of nnedu; repeatable (default: what the exercise notebook imports, "
+                        "e.g. torch for exercise 11)")
     return p
 
 
@@ -160,7 +161,7 @@ def _autograder(args) -> int:
         return fail(f"no such folder of hidden tests: {args.tests}")
     try:
         names = build_bundle(args.exercise, Path(args.output), Path(args.tests) if args.tests else None,
-                             args.timeout, args.memory, tuple(args.extra))
+                             args.timeout, args.memory, tuple(args.extra) if args.extra else None)
     except BundleError as exc:
         return fail(str(exc))
     print(f"wrote {args.output}: {', '.join(names)}")

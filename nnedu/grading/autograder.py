@@ -142,10 +142,43 @@ def pinned_requirements(extras: tuple[str, ...] = ()) -> list[str]:
     return lines
 
 
+EXTRA_MODULES = {"torch": "torch", "sklearn": "data", "pooch": "data"}  # what a notebook imports -> nnedu's extra
+
+
+def extras_for(exercise: str) -> tuple[str, ...]:
+    """The extras of nnedu the course's exercise notebook needs (``torch`` for exercise 11), when it is at hand."""
+    import ast
+
+    from nnedu.grading import notebook
+    from nnedu.grading.runner import REPO
+
+    needed: dict[str, None] = {}
+    for path in sorted((REPO / "exercises").glob(f"{exercise}_*.ipynb")):
+        for code in notebook.code_cells(notebook.load(path)):
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                for name in names:
+                    extra = EXTRA_MODULES.get(name.split(".")[0])
+                    if extra:
+                        needed[extra] = None
+    return tuple(needed)
+
+
 def build_bundle(exercise: str, output: Path, hidden: Path | None = None, timeout: float = 10.0,
-                 memory_mb: int = 2048, extras: tuple[str, ...] = ()) -> list[str]:
-    """Write Gradescope's autograder zip for ``exercise`` to ``output``; returns the names it holds."""
+                 memory_mb: int = 2048, extras: tuple[str, ...] | None = None) -> list[str]:
+    """Write Gradescope's autograder zip for ``exercise`` to ``output``; returns the names it holds.
+
+    ``extras`` (nnedu's optional dependencies to install too) defaults to what the course's
+    exercise notebook imports (``torch`` for exercise 11).
+    """
     exercise = normalise_exercise(exercise)
+    if extras is None:
+        extras = extras_for(exercise)
     tests = load_tests(exercise, hidden)  # an unknown exercise or a broken hidden test fails here
     hidden_files = exercise_files(hidden, exercise) if hidden is not None else []
     if hidden is not None and not hidden_files:
