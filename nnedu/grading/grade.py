@@ -418,7 +418,7 @@ def write_reports(out: Path, tests: list[Test], students: list[str],
         else:
             row["integrity"] = f"FLAGGED for review: {len(findings)} finding(s)" if findings else "ok"
         row["isolation"] = summary.get("isolation") or run_isolation
-        row["note"] = summary.get("message", "") if row["status"] == "grader error" else ""
+        row["note"] = summary.get("message", "") if row["status"] != "graded" else ""
         rows.append(row)
         details.append((student, results, summary))
         report.students[student] = row
