@@ -159,6 +159,15 @@ def require_isolation(insecure: bool = False) -> str:
     if level == "full":
         return "full"
     if insecure:
+        hidden = python_hidden_from_others() if privileged() else None
+        if hidden is not None:
+            raise IsolationUnavailable(
+                f"nnedu cannot isolate submissions here ({missing}), and even --insecure cannot run them: "
+                f"as root it runs each submission under a uid of its own, and that uid cannot read {hidden}, "
+                "on the way to the Python installation. Make the installation readable by other users "
+                "(o+rx on its folders, o+x on the folders above them), install Python where other users "
+                "can read it (/usr/local, a venv outside /root), or give the grader CAP_SYS_ADMIN for full "
+                "isolation.")
         return "insecure"
     raise IsolationUnavailable(
         f"nnedu cannot isolate submissions here: {missing}.\n"
@@ -362,11 +371,12 @@ def python_paths() -> tuple[list[str], dict[str, str]]:
     return kept, links
 
 
-def python_readable_by_others() -> bool:
-    """Whether a uid of nobody's can import from this Python installation without a mount namespace.
+def python_hidden_from_others() -> str | None:
+    """A folder of this Python installation that other uids cannot read (None when there is none).
 
-    In insecure mode the child cannot re-expose an interpreter that lives in a private folder
-    (``/root/.pyenv``); it then keeps the grader's uid rather than fail on its first import.
+    Without a mount namespace (insecure mode) the child cannot re-expose an interpreter that
+    lives in a private folder such as ``/root/.pyenv``: under its own uid it would fail on its
+    first import.
     """
     folders = [p for p in sys.path if p and os.path.isdir(p)]
     folders.append(os.path.dirname(os.path.abspath(nnedu.__file__)))
@@ -374,10 +384,10 @@ def python_readable_by_others() -> bool:
         path = Path(os.path.realpath(folder))
         for step in [path, *path.parents]:
             if not step.stat().st_mode & stat.S_IXOTH:
-                return False
+                return str(step)
         if not path.stat().st_mode & stat.S_IROTH:
-            return False
-    return True
+            return str(path)
+    return None
 
 
 @dataclass
@@ -409,7 +419,7 @@ class Sandbox:
         self.deadline = time.monotonic() + self.limits.submission_timeout
         self.uid: int | None = None
         self._uid_lock: int | None = None
-        if privileged() and (self.isolation == "full" or python_readable_by_others()):
+        if privileged():
             self.uid, self._uid_lock = claim_uid()
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
