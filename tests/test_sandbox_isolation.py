@@ -388,6 +388,18 @@ def test_logs_are_private_to_their_sandbox_and_stale_scratch_is_removed(tmp_path
                 shutil.rmtree(STATE / "scratch" / str(uid), ignore_errors=True)
 
 
+@needs_root
+def test_a_new_grader_removes_the_scratch_of_every_uid_no_sandbox_holds(tmp_path):
+    uid = SANDBOX_UID_BASE + 4001  # far above what the machine's running sandboxes use
+    stale = STATE / "scratch" / str(uid) / "log"
+    stale.mkdir(parents=True, exist_ok=True)
+    (stale / "output.log").write_text("another student's output, from a killed run\n")
+    claim = subprocess.run([sys.executable, "-c", "from nnedu.grading.sandbox import claim_uid; claim_uid()"],
+                           capture_output=True, text=True, cwd=REPO, check=False)
+    assert claim.returncode == 0, claim.stderr[-2000:]
+    assert not (STATE / "scratch" / str(uid)).exists()
+
+
 HIDDEN_TESTS = textwrap.dedent('''
     import numpy as np
     from nnedu.grading import expect_close, points

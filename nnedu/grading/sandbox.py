@@ -215,6 +215,7 @@ def claim_uid() -> tuple[int, int]:
     Close the fd to release the uid.
     """
     folder = state_dir() / "uids"
+    _sweep_stale_once()
     busy = uids_in_use()
     for uid in range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SANDBOX_UIDS):
         if uid in busy:
@@ -236,6 +237,25 @@ def claim_uid() -> tuple[int, int]:
         remove_stale(uid)
         return uid, fd
     raise SandboxFailed("no free sandbox uid")
+
+
+@functools.lru_cache(maxsize=1)
+def _sweep_stale_once() -> None:
+    """At a grader's start: remove the scratch and cgroups of every uid no running sandbox holds."""
+    stale = {int(p.name) for p in (STATE / "scratch").iterdir() if p.name.isdigit()}
+    group = cgroup_base()
+    if group is not None:
+        stale |= {int(p.name[8:]) for p in group.glob("sandbox-*") if p.name[8:].isdigit()}
+    for uid in sorted(stale):
+        fd = os.open(STATE / "uids" / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a running sandbox's: not stale
+        else:
+            remove_stale(uid)
+        finally:
+            os.close(fd)
 
 
 def remove_stale(uid: int) -> None:
