@@ -8,6 +8,7 @@ upload in ``/autograder/submission``. Here the tree lives in a temporary folder
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -213,3 +214,32 @@ def test_exercise_11_s_bundle_installs_the_cpu_build_of_torch(tmp_path):
     requirements = zipfile.ZipFile(tmp_path / "a.zip").read("requirements.txt").decode().splitlines()
     assert requirements[0] == "--extra-index-url https://download.pytorch.org/whl/cpu"
     assert "torch==2.13.0" in requirements
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("capsh"),
+                    reason="needs root and capsh to take CAP_SYS_ADMIN away (Docker's default capabilities)")
+def test_nnedu_grade_insecure_grades_and_records_the_level(installed, tmp_path):
+    """Class 2, the instructor's side: without CAP_SYS_ADMIN, `nnedu grade --insecure` (here with the
+    venv setup.sh built from the system Python, readable by the sandbox uid) grades and records
+    "insecure" in grades.csv, in results.jsonl's run record and in the Gradescope output."""
+    world = Path(tempfile.mkdtemp(prefix="nnedu-insecure-"))
+    try:
+        os.chmod(world, 0o755)
+        subs, out = world / "subs", world / "out"
+        subs.mkdir()
+        shutil.copy(REPO / "solutions" / "05_softmax.ipynb", subs / "alice.ipynb")
+        shutil.copy(REPO / "exercises" / "05_softmax.ipynb", subs / "bob.ipynb")
+        nnedu = installed / "nnedu-venv" / "bin" / "nnedu"
+        command = f"{nnedu} grade {subs} --exercise 05 --out {out} --insecure"
+        done = subprocess.run(["capsh", "--drop=cap_sys_admin", "--", "-c", command], cwd=tmp_path, check=False,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
+        assert rows["alice"]["isolation"] == rows["bob"]["isolation"] == "insecure"
+        assert rows["alice"]["total"] == "7.0" and rows["bob"]["total"] == "0.0"
+        runs = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+        (run,) = [r for r in runs if r["type"] == "run"]
+        assert run["isolation"] == "insecure" and run["insecure"] is True
+        assert "Isolation: insecure" in (out / "gradescope" / "alice" / "results.json").read_text()
+    finally:
+        shutil.rmtree(world, ignore_errors=True)

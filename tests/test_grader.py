@@ -347,9 +347,9 @@ def test_hidden_inputs_do_not_leak_through_a_restart_end_to_end(tmp_path):
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("capsh"),
                     reason="needs root and capsh to take CAP_SYS_ADMIN away (Docker's default capabilities)")
-def test_without_isolation_grading_is_refused_unless_insecure_and_the_level_is_recorded(tmp_path):
+def test_without_isolation_grading_is_refused_with_what_to_do(tmp_path):
     """Class 2, the instructor's side: where namespaces cannot be made, `nnedu grade` refuses with
-    one clear message and writes nothing; `--insecure` grades and records "insecure" per student."""
+    one clear message and writes nothing."""
     subs = two_students(tmp_path)
     out = tmp_path / "out"
 
@@ -364,13 +364,8 @@ def test_without_isolation_grading_is_refused_unless_insecure_and_the_level_is_r
     assert "--insecure" in refused.stderr and "SYS_ADMIN" in refused.stderr
     assert not out.exists()
 
-    allowed = nnedu_grade("--insecure")
-    assert allowed.returncode == 0, allowed.stderr
-    rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert [r["isolation"] for r in rows] == ["insecure", "insecure"] and rows[0]["total"] == "7.0"
-    (run,) = [r for r in read_results(out / "results.jsonl") if r["type"] == "run"]
-    assert run["isolation"] == "insecure" and run["insecure"] is True
-    assert "Isolation: insecure" in (out / "gradescope" / "alice" / "results.json").read_text()
+    # `--insecure` itself, graded and recorded: tests/test_autograder.py (it needs a Python that the
+    # sandbox uid can read, which this venv under /root is not)
 
 
 def test_the_readme_s_instructors_section_is_the_packaged_guide():

@@ -445,7 +445,12 @@ def _integrity_lines(summary: dict, forbidden: tuple[str, ...]) -> list[str]:
     title = (f"Academic integrity: flagged for review. This exercise must not use {', '.join(forbidden)} "
              "(they contain the reference answers). Your score is computed as usual; your instructor will "
              "look at these lines:")
-    return [title, *[f"- {f['where']}: {f['reason']}: `{f['code']}`" for f in findings[:20]]]
+    return [title, *[f"- {f['where']}: {f['reason']}: `{_inline(f['code'])}`" for f in findings[:20]]]
+
+
+def _inline(text: str) -> str:
+    """Student text made safe inside one Markdown line and code span: no backticks, no line breaks."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text).replace("`", "'"))
 
 
 def _write_gradescope(out: Path, name: str, results: list[dict], summary: dict, row: dict,
@@ -475,7 +480,7 @@ def _write_gradescope(out: Path, name: str, results: list[dict], summary: dict, 
 
 def _write_feedback(out: Path, name: str, student: str, results: list[dict], summary: dict, row: dict,
                     forbidden: tuple[str, ...]) -> None:
-    lines = [f"# Feedback for {student}", "",
+    lines = [f"# Feedback for {_inline(student)}", "",
              f"**Score: {row['total']:g} / {row['max']:g}** (status: {row['status']})", ""]
     flagged = _integrity_lines(summary, forbidden)
     if flagged:
@@ -490,7 +495,7 @@ def _write_feedback(out: Path, name: str, student: str, results: list[dict], sum
                          "was restarted during the hidden tests; details are not shown.")
         else:
             lines.append(f"- Cell {problem['cell']} did not run to the end ({problem['status']}): "
-                         f"`{problem['message'][:200]}`")
+                         f"`{_inline(problem['message'][:200])}`")
     if summary.get("cells"):
         lines.append("")
     for r in results:
