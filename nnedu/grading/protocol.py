@@ -143,7 +143,7 @@ def dumps(message: dict) -> bytes:
     return json.dumps(message, allow_nan=True, separators=(",", ":")).encode() + b"\n"
 
 
-def count_elements(line: bytes) -> int:
+def count_elements(line: bytes | memoryview) -> int:
     """An upper bound on the number of JSON values in ``line``, found without parsing it.
 
     Every value but the first is preceded by a ``,`` or opens a ``[``/``{``, outside strings:
@@ -153,7 +153,7 @@ def count_elements(line: bytes) -> int:
     return 1 + bare.count(b",") + bare.count(b"[") + bare.count(b"{")
 
 
-def loads(line: bytes) -> dict:
+def loads(line: bytes | memoryview) -> dict:
     """The message in one line; :class:`ProtocolError` when it is not a JSON object.
 
     The size and the number of values are checked before ``json.loads`` builds anything, so
@@ -164,7 +164,7 @@ def loads(line: bytes) -> dict:
     if count_elements(line) > MAX_ELEMENTS:
         raise ProtocolError(f"message with more than {MAX_ELEMENTS} values (send arrays as numpy arrays)")
     try:
-        message = json.loads(line)
+        message = json.loads(bytes(line) if isinstance(line, memoryview) else line)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"malformed message: {str(exc)[:200]}") from None
     if type(message) is not dict:

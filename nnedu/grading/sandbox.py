@@ -683,13 +683,14 @@ class Sandbox:
                 raise StudentError(f"the reply is larger than the grader accepts "
                                    f"({protocol.MAX_MESSAGE_BYTES >> 20} MB)")
         cut = self.buffer.index(b"\n")
-        line = bytes(self.buffer[:cut])
-        del self.buffer[:cut + 1]
         self._heard = True
         try:
-            return protocol.loads(line)
+            with memoryview(self.buffer) as view, view[:cut] as line:  # checked in place, copied once accepted
+                return protocol.loads(line)
         except protocol.ProtocolError as exc:
             raise StudentError(str(exc)) from None
+        finally:
+            del self.buffer[:cut + 1]
 
     # calls ------------------------------------------------------------------------
     def call(self, name: str, args: tuple, kwargs: dict, seed: int, hidden: bool = False) -> object:
