@@ -54,6 +54,9 @@ fi
 "$ROOT/nnedu-venv/bin/python" -m pip install --quiet --upgrade pip
 "$ROOT/nnedu-venv/bin/python" -m pip install --quiet -r "$SOURCE/requirements.txt" "$SOURCE"/wheels/nnedu-*.whl
 "$ROOT/nnedu-venv/bin/python" -c "import nnedu.grading.autograder"
+# the student's code runs under a uid of its own: it must be able to read the venv (never the source)
+chmod o+x "$ROOT"
+chmod -R o+rX "$ROOT/nnedu-venv"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
