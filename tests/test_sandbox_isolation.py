@@ -191,6 +191,22 @@ def test_without_cap_sys_admin_the_grader_refuses_unless_insecure_is_asked(tmp_p
         assert hidden in report["insecure_refused"] and "readable" in report["insecure_refused"], report
 
 
+@needs_full
+def test_a_mount_that_fails_while_building_the_sandbox_stops_it_before_any_student_code(tmp_path, monkeypatch):
+    from nnedu.grading import sandbox
+
+    real = sandbox.python_paths
+    monkeypatch.setattr(sandbox, "python_paths", lambda: (real()[0] + ["/nonexistent-nnedu-bind"], real()[1]))
+    nb = tmp_path / "good.ipynb"
+    nb.write_text(with_extra())
+    with pytest.raises(sandbox.SandboxFailed, match="isolation failed"):  # not a student's crash: the grader's
+        with Sandbox(nb, solution_cells(), LIMITS):
+            pass
+    out, _ = graded(tmp_path, {"good": with_extra()})
+    [summary] = [r for r in read_results(out / "results.jsonl") if r.get("type") == "submission"]
+    assert summary["status"] == "grader error" and "isolation failed" in summary["message"], summary
+
+
 # 3. a minimal root, not the host minus a blacklist ---------------------------------------
 SNOOP_COPY = textwrap.dedent('''
     import glob
