@@ -199,9 +199,8 @@ def test_a_mount_that_fails_while_building_the_sandbox_stops_it_before_any_stude
     monkeypatch.setattr(sandbox, "python_paths", lambda: (real()[0] + ["/nonexistent-nnedu-bind"], real()[1]))
     nb = tmp_path / "good.ipynb"
     nb.write_text(with_extra())
-    with pytest.raises(sandbox.SandboxFailed, match="isolation failed"):  # not a student's crash: the grader's
-        with Sandbox(nb, solution_cells(), LIMITS):
-            pass
+    with pytest.raises(sandbox.SandboxFailed, match="isolation failed"), Sandbox(nb, solution_cells(), LIMITS):
+        pass  # not a student's crash: the grader's
     out, _ = graded(tmp_path, {"good": with_extra()})
     [summary] = [r for r in read_results(out / "results.jsonl") if r.get("type") == "submission"]
     assert summary["status"] == "grader error" and "isolation failed" in summary["message"], summary
