@@ -13,7 +13,8 @@ import sys
 import pytest
 from conftest import REPO
 
-from nnedu.grading.grade import SubmissionNameClash, csv_cell, grade, report_names
+from nnedu.grading.grade import SubmissionNameClash, grade
+from nnedu.grading.reports import csv_cell, report_names
 from nnedu.grading.sandbox import Limits
 
 LIMITS = Limits(timeout=20, submission_timeout=120)

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from nnedu.grading.grade import grade, read_results
+from nnedu.grading.grade import grade
+from nnedu.grading.results import read_results
 from nnedu.grading.runner import known_exercises, load_tests, questions
 from nnedu.grading.sandbox import Limits
 
@@ -194,25 +195,25 @@ def test_a_grader_side_write_failure_is_per_student_and_resume_retries_it(tmp_pa
     "grader error" for bob only, and --resume grades bob again."""
     import errno
 
-    from nnedu.grading import grade as grading
+    from nnedu.grading.results import ResultLog
 
     subs = two_students(tmp_path)
     out = tmp_path / "out"
-    real_write = grading.ResultLog.write
+    real_write = ResultLog.write
 
     def full_disk_for_bob(self, record):
         if record.get("student") == "bob":
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(self, record)
 
-    monkeypatch.setattr(grading.ResultLog, "write", full_disk_for_bob)
+    monkeypatch.setattr(ResultLog, "write", full_disk_for_bob)
     grade(subs, "05", out, limits=LIMITS, progress=lambda _: None, insecure=True)
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
     assert rows["alice"]["status"] == "graded" and rows["alice"]["total"] == "7.0"
     assert rows["bob"]["status"] == "grader error" and "No space left on device" in rows["bob"]["note"]
     assert rows["bob"]["total"] == "0.0"
 
-    monkeypatch.setattr(grading.ResultLog, "write", real_write)
+    monkeypatch.setattr(ResultLog, "write", real_write)
     seen: list[str] = []
     grade(subs, "05", out, limits=LIMITS, progress=seen.append, resume=True, insecure=True)
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}

@@ -5,7 +5,9 @@
 * :mod:`nnedu.grading.check`: ``nnedu.check("q1")`` for students;
 * :mod:`nnedu.grading.grade`: ``nnedu grade`` for instructors, each submission in a
   sandboxed child (:mod:`nnedu.grading.sandbox`, :mod:`nnedu.grading.child`) that
-  returns plain data only (:mod:`nnedu.grading.protocol`);
+  returns plain data only (:mod:`nnedu.grading.protocol`), every result streamed to
+  ``results.jsonl`` (:mod:`nnedu.grading.results`) and the reports made from it
+  (:mod:`nnedu.grading.reports`);
 * :mod:`nnedu.grading.integrity`: flags code that uses what an exercise forbids;
 * :mod:`nnedu.grading.lms`: Canvas's gradebook import CSV;
 * :mod:`nnedu.grading.autograder`: Gradescope's autograder bundle;
