@@ -190,3 +190,21 @@ def test_check_in_a_notebook_stops_an_infinite_loop(capsys):
         assert "one_hot did not return within 0.3 s" in capsys.readouterr().out
     finally:
         signal.signal(signal.SIGALRM, handler)
+
+
+def test_check_in_a_real_kernel_stops_an_infinite_loop_and_the_kernel_goes_on():
+    """As a student meets it: a Jupyter kernel runs `nnedu.check` on a softmax that never returns;
+    the check prints "timeout" within the limit and the next cell runs in the same kernel."""
+    nbclient = pytest.importorskip("nbclient", reason="nbclient runs a real Jupyter kernel")
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('import nnedu\nEXERCISE = "05"\ndef softmax(z):\n    while True:\n        pass'),
+        nbformat.v4.new_code_cell('nnedu.check("q1", timeout=0.5)'),
+        nbformat.v4.new_code_cell('print("kernel still alive")'),
+    ])
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    check_output = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+    assert "FAIL test_softmax_matches_reference (0/1): timeout" in check_output
+    assert "softmax did not return within 0.5 s" in check_output
+    assert "kernel still alive" in "".join(o.get("text", "") for o in nb.cells[2].outputs)
