@@ -194,16 +194,27 @@ def state_dir() -> Path:
     return STATE
 
 
-def uids_in_use() -> set[int]:
-    """The owners of every process on the machine (a uid with a process is never handed out)."""
-    owners = set()
+def process_uids() -> dict[int, set[int]]:
+    """Each process on the machine and its real, effective, saved and file-system uids.
+
+    Read from ``/proc/PID/status``, not from the owner of ``/proc/PID``: a process that made
+    itself non-dumpable (``prctl(PR_SET_DUMPABLE, 0)``) shows root as that owner.
+    """
+    found = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                owners.add(os.stat(f"/proc/{entry}").st_uid)
-            except OSError:
+                with open(f"/proc/{entry}/status") as f:
+                    line = next(x for x in f if x.startswith("Uid:"))
+                found[int(entry)] = {int(u) for u in line.split()[1:]}
+            except (OSError, StopIteration, ValueError):
                 pass
-    return owners
+    return found
+
+
+def uids_in_use() -> set[int]:
+    """The uids of every process on the machine (a uid with a process is never handed out)."""
+    return set().union(*process_uids().values())
 
 
 def claim_uid() -> tuple[int, int]:
@@ -311,13 +322,12 @@ def kill_uid(uid: int, wait: float = 10.0) -> bool:
     end = time.monotonic() + wait
     while True:
         found = False
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
+        for pid, uids in process_uids().items():
+            if uid in uids:
+                found = True
                 try:
-                    if os.stat(f"/proc/{entry}").st_uid == uid:
-                        found = True
-                        os.kill(int(entry), signal.SIGKILL)
-                except (OSError, ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
                     pass
         if not found:
             return True
