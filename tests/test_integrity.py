@@ -72,6 +72,7 @@ def test_honest_code_is_not_flagged():
         "    def __repr__(self):\n        return f'{self.__class__.__name__}({self.w.shape})'\n"
         "def softmax(z):\n    e = np.exp(z - z.max(axis=-1, keepdims=True))\n    return e / e.sum(-1, keepdims=True)\n"
         "w = getattr(Layer(3), 'w')\nnnedu.check('q1')\ncheck('q2')\nprint('done')\n"
+        "safe = np.load('weights.npy', allow_pickle=False)\n"
     )
     assert scan_code(code, "cell 1", FORBIDDEN) == []
     assert scan_code(SETUP_CELL, "cell 1", FORBIDDEN) == []
@@ -138,6 +139,13 @@ MORE_EVASIONS = {
     "operator_module": "import operator\nf = operator.methodcaller('x')",
     "getattr_passed": "import functools\nf = functools.reduce(getattr, ['a', 'b'], object)",
     "traceback_frame": "try:\n    1 / 0\nexcept Exception as e:\n    g = e.__traceback__.tb_frame.f_globals",
+    "allow_pickle_truthy": "import numpy as np\nf = np.load('a.npy', allow_pickle=1)",
+    "allow_pickle_computed": "import numpy as np\nyes = 1 > 0\nf = np.load('a.npy', allow_pickle=yes)",
+    "weights_only_falsy": "import torch\nf = torch.load('a.pt', weights_only=0)",
+    "pandas_pickle": "import pandas as pd\nf = pd.read_pickle('answer.pkl')",
+    "asyncio_process": "import asyncio\np = asyncio.create_subprocess_exec('python', '-c', '1')",
+    "walrus": "import nnedu\nif (lib := nnedu):\n    pass",
+    "fstring": "import nnedu\nname = f'{nnedu.functional}'",
 }
 
 

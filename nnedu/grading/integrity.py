@@ -54,7 +54,8 @@ RISKY_ATTRIBUTES = {
 # Attributes of any object that lead to such a module (numpy's modules import sys, os, pickle...).
 MODULE_ATTRIBUTES = {"sys", "os", "importlib", "builtins", "__builtin__", "pickle", "_pickle", "marshal",
                      "subprocess", "ctypes", "runpy", "pkgutil", "gc", "import_module", "load_module",
-                     "exec_module", "find_spec", "attrgetter", "methodcaller"}
+                     "exec_module", "find_spec", "attrgetter", "methodcaller", "read_pickle",
+                     "create_subprocess_exec", "create_subprocess_shell"}
 
 
 @dataclass(frozen=True)
@@ -192,10 +193,13 @@ class _Scanner(ast.NodeVisitor):
             name = node.args[1] if len(node.args) > 1 else None
             if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
                 self.flag(node, f"calls {function.id} with a computed attribute name")
-        for keyword in node.keywords:
-            value = keyword.value.value if isinstance(keyword.value, ast.Constant) else None
-            if (keyword.arg == "allow_pickle" and value is True) or (keyword.arg == "weights_only" and value is False):
-                self.flag(node, f"loads pickled objects ({keyword.arg}={value!r})")
+        for keyword in node.keywords:  # unpickling can import any function by name
+            if keyword.arg not in ("allow_pickle", "weights_only"):
+                continue
+            value = keyword.value
+            truthy = bool(value.value) if isinstance(value, ast.Constant) else None  # None: computed
+            if truthy is None or truthy == (keyword.arg == "allow_pickle"):
+                self.flag(node, f"may load pickled objects ({keyword.arg}={ast.unparse(keyword.value)})")
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
