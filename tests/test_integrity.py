@@ -73,6 +73,7 @@ def test_honest_code_is_not_flagged():
         "def softmax(z):\n    e = np.exp(z - z.max(axis=-1, keepdims=True))\n    return e / e.sum(-1, keepdims=True)\n"
         "w = getattr(Layer(3), 'w')\nnnedu.check('q1')\ncheck('q2')\nprint('done')\n"
         "safe = np.load('weights.npy', allow_pickle=False)\n"
+        "for name in ('w',):\n    if hasattr(Layer(1), name):\n        setattr(Layer(1), name, 0)\n"
     )
     assert scan_code(code, "cell 1", FORBIDDEN) == []
     assert scan_code(SETUP_CELL, "cell 1", FORBIDDEN) == []

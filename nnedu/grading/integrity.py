@@ -176,7 +176,7 @@ class _Scanner(ast.NodeVisitor):
                 self.flag(node, f"uses {node.id}.{attribute}, which can reach other modules or programs")
         elif node.id in DYNAMIC_NAMES and module is None:
             self.flag(node, f"uses {node.id}, which can run code or reach modules by name")
-        elif node.id in ("getattr", "setattr") and not (isinstance(parent, ast.Call) and parent.func is node):
+        elif node.id == "getattr" and not (isinstance(parent, ast.Call) and parent.func is node):
             self.flag(node, f"passes {node.id} around, which reaches attributes by computed names")
         self.generic_visit(node)
 
@@ -189,7 +189,7 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         function = node.func
-        if isinstance(function, ast.Name) and function.id in ("getattr", "setattr", "delattr", "hasattr"):
+        if isinstance(function, ast.Name) and function.id == "getattr":  # the others cannot fetch an object
             name = node.args[1] if len(node.args) > 1 else None
             if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
                 self.flag(node, f"calls {function.id} with a computed attribute name")
