@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 from hostile.builders import build
+
 from nnedu.grading.grade import grade, read_results
 from nnedu.grading.runner import load_tests
 from nnedu.grading.sandbox import Limits, isolation_level

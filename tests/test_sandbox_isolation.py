@@ -23,9 +23,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 from hostile.builders import solution_cells, with_extra
+
 from nnedu.grading import protocol
 from nnedu.grading.grade import grade, read_results
 from nnedu.grading.sandbox import (
@@ -236,9 +236,10 @@ def test_a_second_copy_of_the_solutions_and_the_graders_command_line_are_invisib
         copy = elsewhere / "04_activations.ipynb"
         shutil.copy(REPO / "solutions" / "04_activations.ipynb", copy)
         os.chmod(copy, 0o644)
-        readable = subprocess.run(["setpriv", f"--reuid={SANDBOX_UID_BASE + 4000}", f"--regid={SANDBOX_UID_BASE + 4000}",
-                                   "--clear-groups", "cat", str(copy)], capture_output=True, check=False)
-        assert readable.returncode == 0, "the copy should be readable to any uid on the host (else the test proves nothing)"
+        stranger = SANDBOX_UID_BASE + 4000
+        readable = subprocess.run(["setpriv", f"--reuid={stranger}", f"--regid={stranger}", "--clear-groups",
+                                   "cat", str(copy)], capture_output=True, check=False)
+        assert readable.returncode == 0, "the copy must be readable to any uid on the host, else this proves nothing"
         _, records = graded(tmp_path, {"snoop": with_extra(SNOOP_COPY.format(copy=str(copy)))})
     finally:
         shutil.rmtree(elsewhere)

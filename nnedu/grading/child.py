@@ -265,7 +265,7 @@ def seed_everything(seed: int) -> None:
     if torch is not None:
         try:
             torch.manual_seed(seed)
-        except Exception:
+        except Exception:  # noqa: BLE001, S110 (a student's torch that cannot be seeded stays unseeded)
             pass
 
 
@@ -302,8 +302,8 @@ class Server:
                 continue
             self.send({"event": "cell", "index": index})
             try:
-                exec(compile(code, f"<cell {index + 1}>", "exec"), self.namespace)
-            except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the next cell still runs
+                exec(compile(code, f"<cell {index + 1}>", "exec"), self.namespace)  # noqa: S102 (the sandbox's job)
+            except BaseException as exc:  # noqa: BLE001 SystemExit and KeyboardInterrupt too: the next cell still runs
                 errors.append({"cell": index, **short_error(exc), "kind": classify(exc)})
         names = sorted(k for k, v in self.namespace.items() if callable(v) and not k.startswith("_"))
         self.send({"event": "ready", "errors": errors, "names": names[:500]})
@@ -311,7 +311,7 @@ class Server:
     def resolve(self, name: str):
         value = self.namespace.get(name)
         if not callable(value):
-            raise NameError(f"{name} is not defined")
+            raise NameError(f"{name} is not defined")  # noqa: TRY004 (to the student: a missing function)
         return value
 
     def call(self, request: dict) -> dict:
@@ -325,12 +325,12 @@ class Server:
         try:
             args = protocol.decode(request["args"], resolve=self.resolve)
             kwargs = protocol.decode(request["kwargs"], resolve=self.resolve)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (any failure to decode is reported, never raised)
             return {"ok": False, "kind": "error", "message": f"bad arguments: {exc}"}
         seed_everything(int(request.get("seed", 0)))
         try:
             value = function(*args, **kwargs)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 (whatever the student's code raises is its answer)
             return {"ok": False, "kind": classify(exc), **short_error(exc)}
         try:
             return {"ok": True, "value": protocol.encode(value)}

@@ -96,7 +96,7 @@ def _array(text: object) -> np.ndarray:
         raise ProtocolError("array payload is not a string")
     try:
         array = np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
-    except Exception as exc:  # any malformed payload is the child's fault
+    except Exception as exc:  # noqa: BLE001 (any malformed payload is the child's fault)
         raise ProtocolError(f"bad array payload: {exc}") from None
     if type(array) is not np.ndarray or not _numeric(array.dtype):
         raise ProtocolError("array payload is not a numeric numpy array")

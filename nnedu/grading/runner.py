@@ -201,7 +201,7 @@ def run_test(test: Test, caller: Caller) -> TestResult:
         status, fraction, message = "failed", 0.0, str(exc) or "an assertion failed"
     except StudentProblem as exc:
         status, fraction, message = exc.status, 0.0, str(exc)
-    except Exception as exc:  # the answer had the wrong form for the test to inspect
+    except Exception as exc:  # noqa: BLE001 (the answer had the wrong form for the test to inspect)
         status, fraction = "failed", 0.0
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = f"the result could not be checked ({type(exc).__name__}: {exc}; line {where.lineno} of the test)"

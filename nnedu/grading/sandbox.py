@@ -34,6 +34,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import nnedu
 from nnedu.grading import protocol
@@ -463,7 +464,7 @@ class Sandbox:
         self._ids = itertools.count()
 
     # life cycle -------------------------------------------------------------------
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Self:
         try:
             self.start()
         except BaseException:
@@ -580,7 +581,8 @@ class Sandbox:
     def _ready(self, message: dict) -> None:
         for error in message.get("errors", []) if isinstance(message.get("errors"), list) else []:
             if isinstance(error, dict):
-                kind = {"memory": "out of memory", "not_implemented": "not attempted"}.get(str(error.get("kind")), "error")
+                kinds = {"memory": "out of memory", "not_implemented": "not attempted"}
+                kind = kinds.get(str(error.get("kind")), "error")
                 text = f"{error.get('type', 'Error')}: {error.get('message', '')}"
                 try:
                     cell = int(error.get("cell", -1))
