@@ -206,6 +206,26 @@ def test_a_mount_that_fails_while_building_the_sandbox_stops_it_before_any_stude
     assert summary["status"] == "grader error" and "isolation failed" in summary["message"], summary
 
 
+@needs_full
+def test_a_sandbox_that_cannot_be_rebuilt_mid_submission_is_a_grader_error_not_a_failed_test(tmp_path, monkeypatch):
+    from nnedu.grading import sandbox
+
+    real, built = sandbox.python_paths, []
+
+    def second_build_fails() -> tuple[list[str], dict[str, str]]:
+        built.append(1)
+        binds, links = real()
+        return (binds + ["/nonexistent-nnedu-bind"] if len(built) > 1 else binds), links
+
+    monkeypatch.setattr(sandbox, "python_paths", second_build_fails)
+    crash = "def relu(z):\n    import os\n    os._exit(3)"  # the restart after this call cannot be built
+    out, records = graded(tmp_path, {"crasher": with_extra(crash)})
+    [summary] = [r for r in read_results(out / "results.jsonl") if r.get("type") == "submission"]
+    assert summary["status"] == "grader error" and "isolation failed" in summary["message"], summary
+    assert records["crasher"]["test_relu"]["status"] == "crashed"
+    assert "test_relu_grad" not in records["crasher"], "the grader's failure was recorded as the student's"
+
+
 # 3. a minimal root, not the host minus a blacklist ---------------------------------------
 SNOOP_COPY = textwrap.dedent('''
     import glob

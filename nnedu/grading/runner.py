@@ -24,6 +24,10 @@ class UnknownExercise(LookupError):
     """No tests for the exercise asked for."""
 
 
+class GraderFault(RuntimeError):
+    """The grader's own machinery failed (e.g. a sandbox could not be built): never a student's result."""
+
+
 @dataclass(frozen=True)
 class Test:
     name: str
@@ -178,7 +182,9 @@ def _hidden_seen(caller: Caller) -> bool:
 
 
 def run_test(test: Test, caller: Caller) -> TestResult:
-    """Run one test; every outcome becomes a :class:`TestResult` (this never raises).
+    """Run one test; every outcome of the student's code becomes a :class:`TestResult`.
+
+    Only a :class:`GraderFault` passes through.
 
     A visible test that runs after a hidden one keeps its status and score, but not its
     message: what the student's code returns or raises then could repeat a hidden input.
@@ -201,6 +207,8 @@ def run_test(test: Test, caller: Caller) -> TestResult:
         status, fraction, message = "failed", 0.0, str(exc) or "an assertion failed"
     except StudentProblem as exc:
         status, fraction, message = exc.status, 0.0, str(exc)
+    except GraderFault:
+        raise  # the whole submission is a grader error (retried by --resume), not this test's failure
     except Exception as exc:  # noqa: BLE001 (the answer had the wrong form for the test to inspect)
         status, fraction = "failed", 0.0
         where = traceback.extract_tb(exc.__traceback__)[-1]

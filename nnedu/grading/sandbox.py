@@ -49,6 +49,7 @@ from nnedu.grading.api import (
     StudentTimeout,
 )
 from nnedu.grading.child import HOME, ISOLATION_FAILED
+from nnedu.grading.runner import GraderFault
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 MAX_RESTARTS = 4
@@ -64,7 +65,7 @@ class IsolationUnavailable(RuntimeError):
     """Full isolation cannot be built here, and insecure mode was not asked for."""
 
 
-class SandboxFailed(RuntimeError):
+class SandboxFailed(GraderFault):
     """The sandbox could not be built (before any student code ran): the grader's problem, not the student's."""
 
 
