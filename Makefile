@@ -5,13 +5,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.nnedu-installed
 
-.PHONY: book test bench lint serve clean help
+.PHONY: book test bench lint lab serve clean help
 
 help:
 	@echo "make book   build the site with every notebook executed (_build/html)"
 	@echo "make test   run the whole test suite"
 	@echo "make bench  run the benchmarks against PyTorch"
 	@echo "make lint   ruff and mypy (also run by make test)"
+	@echo "make lab    start JupyterLab on http://127.0.0.1:8888 at the repository root (LAB_PORT=...)"
 	@echo "make serve  preview the built site on http://127.0.0.1:8000 (PORT=...)"
 	@echo "make clean  remove _build (keeps .venv)"
 
@@ -38,6 +39,19 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check nnedu tests benchmarks
 	$(VENV)/bin/mypy
+
+# JupyterLab for students: exercises/ (the graded work) and book/ (chapters with live widgets).
+# Only on 127.0.0.1, with a fresh token (passed in the environment, not on the command line).
+# port_retries=0: if the port is taken, JupyterLab stops instead of moving to another port,
+# so the URL printed here is always the right one (then use LAB_PORT=...). As root (a container),
+# JupyterLab needs --allow-root.
+LAB_PORT ?= 8888
+lab: $(STAMP)
+	@token=$$($(PY) -c 'import secrets; print(secrets.token_hex(24))'); \
+	echo "JupyterLab in $(CURDIR): open exercises/ for the graded work, book/ for the chapters with live widgets."; \
+	echo "URL: http://127.0.0.1:$(LAB_PORT)/lab?token=$$token   (Ctrl-C to stop)"; \
+	JUPYTER_TOKEN=$$token exec $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	    --ServerApp.port_retries=0 --ServerApp.root_dir="$(CURDIR)" $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 PORT ?= 8000
 serve:

@@ -26,7 +26,7 @@ def _positive(kind):
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nnedu", description="Exercises, self-checks and grading for the nnedu course.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{assign,check,grade}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{assign,check,grade,autograder}")
 
     a = sub.add_parser("assign", help="generate exercise notebooks from solution notebooks")
     a.add_argument("solutions", nargs="?", default="solutions", help="folder of solution notebooks (default: solutions)")
@@ -47,7 +47,22 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=_positive(float), default=10.0, help="seconds per cell and per call (default 10)")
     g.add_argument("--submission-timeout", type=_positive(float), help="seconds per submission (default 20 x timeout, at least 120)")
     g.add_argument("--memory", type=_positive(int), default=2048, help="memory limit per submission in MB (default 2048)")
-    g.add_argument("--resume", action="store_true", help="keep results.jsonl and grade only what is missing")
+    g.add_argument("--resume", action="store_true",
+                   help="keep results.jsonl; grade only what is missing and retry grader errors")
+    g.add_argument("--roster", help="CSV mapping submission names to Canvas students: also write OUT/canvas.csv")
+    g.add_argument("--assignment", help="the Canvas assignment column (default: 'nnedu exercise NN')")
+    g.add_argument("--insecure", action="store_true",
+                   help="grade even where submissions cannot be isolated from the machine (recorded in grades.csv)")
+
+    z = sub.add_parser("autograder", help="build Gradescope's autograder bundle (zip) for one exercise")
+    z.add_argument("--exercise", required=True, help="exercise number, e.g. 04")
+    z.add_argument("-o", "--output", default="autograder.zip", help="the zip to write (default: autograder.zip)")
+    z.add_argument("--tests", help="folder of hidden tests (files exNN_*.py) to include")
+    z.add_argument("--timeout", type=_positive(float), default=10.0, help="seconds per cell and per call (default 10)")
+    z.add_argument("--memory", type=_positive(int), default=2048, help="memory limit in MB (default 2048)")
+    z.add_argument("--extra", action="append", choices=["data", "torch"],
+                   help="also install this extra of nnedu; repeatable (default: what the exercise notebook imports, "
+                        "e.g. torch for exercise 11)")
     return p
 
 
@@ -65,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             return _assign(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "autograder":
+            return _autograder(args)
         return _grade(args)
     except UnknownExercise as exc:
         return fail(str(exc))
@@ -103,9 +120,9 @@ def _check(args) -> int:
 
 
 def _grade(args) -> int:
-    from nnedu.grading.grade import grade
+    from nnedu.grading.grade import SubmissionNameClash, grade
     from nnedu.grading.runner import load_tests, normalise_exercise
-    from nnedu.grading.sandbox import Limits
+    from nnedu.grading.sandbox import IsolationUnavailable, Limits
 
     if not Path(args.submissions).is_dir():
         return fail(f"no such folder of submissions: {args.submissions}")
@@ -113,11 +130,42 @@ def _grade(args) -> int:
         return fail(f"no such folder of hidden tests: {args.tests}")
     exercise = normalise_exercise(args.exercise)
     load_tests(exercise)  # an unknown exercise fails here, before anything is written
+    roster = None
+    if args.roster:
+        from nnedu.grading.lms import RosterError, read_roster
+
+        try:
+            roster = read_roster(Path(args.roster))  # a bad roster fails here too
+        except RosterError as exc:
+            return fail(str(exc))
     limits = Limits(timeout=args.timeout, memory_mb=args.memory,
                     submission_timeout=args.submission_timeout or max(120.0, 20 * args.timeout))
-    report = grade(Path(args.submissions), exercise, Path(args.out), Path(args.tests) if args.tests else None,
-                   args.jobs, limits, args.resume)
+    try:
+        report = grade(Path(args.submissions), exercise, Path(args.out), Path(args.tests) if args.tests else None,
+                       args.jobs, limits, args.resume, insecure=args.insecure)
+    except (SubmissionNameClash, IsolationUnavailable) as exc:
+        return fail(str(exc))
     print(f"graded {len(report.students)} submissions: {Path(args.out) / 'grades.csv'}")
+    if roster is not None:
+        from nnedu.grading.lms import write_canvas
+
+        export = write_canvas(Path(args.out), roster, args.assignment or f"nnedu exercise {exercise}", report.students)
+        print("\n".join(export.summary()))
+    return 0
+
+
+def _autograder(args) -> int:
+    from nnedu.grading.autograder import BundleError, build_bundle
+
+    if args.tests and not Path(args.tests).is_dir():
+        return fail(f"no such folder of hidden tests: {args.tests}")
+    try:
+        names = build_bundle(args.exercise, Path(args.output), Path(args.tests) if args.tests else None,
+                             args.timeout, args.memory, tuple(args.extra) if args.extra else None)
+    except BundleError as exc:
+        return fail(str(exc))
+    print(f"wrote {args.output}: {', '.join(names)}")
+    print("Upload it in Gradescope (Configure Autograder, zip file); students submit their .ipynb.")
     return 0
 
 

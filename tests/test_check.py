@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -16,7 +18,7 @@ NNEDU = [sys.executable, "-m", "nnedu.cli"]
 
 
 def run(*args, cwd=REPO):
-    return subprocess.run([*NNEDU, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run([*NNEDU, *args], check=False, capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
 def softmax_right(z):
@@ -80,7 +82,7 @@ def test_check_is_silent_while_grading(capsys, monkeypatch):
 
 def test_import_nnedu_stays_light():
     code = "import sys, nnedu; print(any(m in sys.modules for m in ('nbformat', 'torch', 'nnedu.grading')))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    assert subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True).stdout.strip() == "False"
 
 
 def test_command_line_check_of_a_notebook():
@@ -122,3 +124,87 @@ def test_command_line_grade_writes_the_reports(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "zoe: 7/7" in result.stdout
     assert json.loads((tmp_path / "out" / "gradescope" / "zoe" / "results.json").read_text())["score"] == 7.0
+
+
+def test_check_works_from_an_installed_copy_on_a_lone_notebook(tmp_path):
+    """The public tests ship inside the package: a copy of ``nnedu`` outside the repository
+    (as a wheel installs it) checks a notebook alone in an empty folder."""
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "nnedu", site / "nnedu", ignore=shutil.ignore_patterns("__pycache__"))
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(REPO / "exercises" / "05_softmax.ipynb", work)
+    shutil.copy(REPO / "solutions" / "05_softmax.ipynb", work / "mine.ipynb")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("NNEDU_EXERCISE_TESTS", None)
+    where = subprocess.run([sys.executable, "-c", "import nnedu; print(nnedu.__file__)"], cwd=work, env=env,
+                           check=False, capture_output=True, text=True)
+    assert where.stdout.strip() == str(site / "nnedu" / "__init__.py")
+    stub = subprocess.run([sys.executable, "-m", "nnedu.cli", "check", "05_softmax.ipynb"], cwd=work, env=env,
+                          check=False, capture_output=True, text=True, timeout=120)
+    assert stub.returncode == 1 and "total: 0/7 points" in stub.stdout, stub.stdout + stub.stderr
+    solved = subprocess.run([sys.executable, "-m", "nnedu.cli", "check", "mine.ipynb", "--exercise", "5"], cwd=work,
+                            env=env, check=False, capture_output=True, text=True, timeout=120)
+    assert solved.returncode == 0 and "total: 7/7 points" in solved.stdout, solved.stdout + solved.stderr
+    notebook_code = ("import numpy as np, nnedu\n"
+                     "def softmax(z):\n    e = np.exp(z - z.max(-1, keepdims=True))\n    return e / e.sum(-1, keepdims=True)\n"
+                     "EXERCISE = '05'\nnnedu.check('q1')")
+    in_notebook = subprocess.run([sys.executable, "-c", notebook_code], cwd=work, env=env, check=False,
+                                 capture_output=True, text=True, timeout=120)
+    assert "q1: 3 of 3 tests passed" in in_notebook.stdout, in_notebook.stdout + in_notebook.stderr
+
+
+def test_check_in_a_notebook_stops_an_infinite_loop(capsys):
+    """A student's infinite loop fails its test with "timeout" instead of hanging the kernel,
+    even a loop that swallows every Exception; the notebook's own alarm is put back."""
+    import signal
+    import threading
+    import time
+
+    def softmax(z):
+        while True:
+            try:
+                z = z + 0
+            except Exception:  # noqa: BLE001, S110 (the loop a student might write to swallow errors)
+                pass
+
+    def one_hot(labels, num_classes):
+        time.sleep(30)
+
+    handler = signal.signal(signal.SIGALRM, signal.default_int_handler)
+    try:
+        start = time.monotonic()
+        nnedu.check("q1", namespace={"EXERCISE": "05", "softmax": softmax}, timeout=0.3)
+        out = capsys.readouterr().out
+        assert "FAIL test_softmax_matches_reference (0/1): timeout" in out
+        assert "softmax did not return within 0.3 s" in out
+        assert time.monotonic() - start < 10
+        assert signal.getsignal(signal.SIGALRM) is signal.default_int_handler
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+        thread = threading.Thread(target=nnedu.check, args=("q2",),  # a kernel running cells off the main thread
+                                  kwargs={"namespace": {"EXERCISE": "05", "one_hot": one_hot}, "timeout": 0.3})
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive()
+        assert "one_hot did not return within 0.3 s" in capsys.readouterr().out
+    finally:
+        signal.signal(signal.SIGALRM, handler)
+
+
+def test_check_in_a_real_kernel_stops_an_infinite_loop_and_the_kernel_goes_on():
+    """As a student meets it: a Jupyter kernel runs `nnedu.check` on a softmax that never returns;
+    the check prints "timeout" within the limit and the next cell runs in the same kernel."""
+    nbclient = pytest.importorskip("nbclient", reason="nbclient runs a real Jupyter kernel")
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('import nnedu\nEXERCISE = "05"\ndef softmax(z):\n    while True:\n        pass'),
+        nbformat.v4.new_code_cell('nnedu.check("q1", timeout=0.5)'),
+        nbformat.v4.new_code_cell('print("kernel still alive")'),
+    ])
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    check_output = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+    assert "FAIL test_softmax_matches_reference (0/1): timeout" in check_output
+    assert "softmax did not return within 0.5 s" in check_output
+    assert "kernel still alive" in "".join(o.get("text", "") for o in nb.cells[2].outputs)

@@ -5,7 +5,13 @@
 * :mod:`nnedu.grading.check`: ``nnedu.check("q1")`` for students;
 * :mod:`nnedu.grading.grade`: ``nnedu grade`` for instructors, each submission in a
   sandboxed child (:mod:`nnedu.grading.sandbox`, :mod:`nnedu.grading.child`) that
-  returns plain data only (:mod:`nnedu.grading.protocol`).
+  returns plain data only (:mod:`nnedu.grading.protocol`), every result streamed to
+  ``results.jsonl`` (:mod:`nnedu.grading.results`) and the reports made from it
+  (:mod:`nnedu.grading.reports`);
+* :mod:`nnedu.grading.integrity`: flags code that uses what an exercise forbids;
+* :mod:`nnedu.grading.lms`: Canvas's gradebook import CSV;
+* :mod:`nnedu.grading.autograder`: Gradescope's autograder bundle;
+* ``nnedu/grading/exercises/``: the public tests of every exercise (package data).
 
 See INSTRUCTORS.md in this folder for the grading workflow.
 """
@@ -20,5 +26,12 @@ from nnedu.grading.api import (
     points,
 )
 
-__all__ = ["points", "expect_close", "expect_equal", "expect_shape", "expect_length", "Partial",
-           "ExpectationFailed"]
+__all__ = [
+    "ExpectationFailed",
+    "Partial",
+    "expect_close",
+    "expect_equal",
+    "expect_length",
+    "expect_shape",
+    "points",
+]

@@ -19,9 +19,9 @@ in [0, 1] (or a :class:`Partial`) for partial credit.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -39,7 +39,7 @@ def points(value: float, question: str, hint: str = "") -> Callable:
     """Mark a function of ``student`` as a test worth ``value`` points for ``question``."""
 
     def mark(test: Callable) -> Callable:
-        test.nnedu_test = TestInfo(float(value), question, hint)
+        test.nnedu_test = TestInfo(float(value), question, hint)  # type: ignore[attr-defined]  # read by the runner
         return test
 
     return mark
@@ -123,7 +123,7 @@ def expect_close(got: object, expected: object, rtol: float = 1e-6, atol: float 
 def _numeric_like(value: object) -> bool:
     try:
         array = np.asarray(value)
-    except Exception:
+    except Exception:  # noqa: BLE001 (whatever cannot become an array is not numeric)
         return False
     return array.dtype.kind in "biuf"
 
@@ -150,8 +150,9 @@ def expect_shape(got: object, shape: tuple[int, ...], what: str = "result") -> N
     """``got`` is an array (or nested list) of shape ``shape``."""
     if not _numeric_like(got):
         raise ExpectationFailed(f"{what}: expected an array of shape {shape}, got {describe(got)}")
-    if np.shape(got) != tuple(shape):
-        raise ExpectationFailed(f"{what}: expected shape {tuple(shape)}, got shape {np.shape(got)}")
+    got_shape = np.asarray(got).shape
+    if got_shape != tuple(shape):
+        raise ExpectationFailed(f"{what}: expected shape {tuple(shape)}, got shape {got_shape}")
 
 
 def expect_length(got: object, length: int, what: str = "result") -> None:

@@ -1,46 +1,120 @@
 """Self-checks for students: ``nnedu.check("q3")`` in a notebook, ``nnedu check NOTEBOOK`` in a terminal.
 
 In a notebook the public tests run in the same process, against the functions the
-notebook defined (its ``__main__`` namespace). That is fine for checking oneself; the
-instructor's grading runs each submission in a sandboxed child instead.
+notebook defined (its ``__main__`` namespace), each call with a time limit (an infinite
+loop fails its test instead of hanging the kernel). That is fine for checking oneself;
+the instructor's grading runs each submission in a sandboxed child instead.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from nnedu.grading import protocol
-from nnedu.grading.api import MissingFunction, NotAttempted, NotPlainResult, StudentError, StudentOutOfMemory
-from nnedu.grading.runner import TestResult, UnknownExercise, load_tests, normalise_exercise, questions, run_test
-
 import numpy as np
+
+from nnedu.grading import protocol
+from nnedu.grading.api import (
+    MissingFunction,
+    NotAttempted,
+    NotPlainResult,
+    StudentError,
+    StudentOutOfMemory,
+    StudentTimeout,
+)
+from nnedu.grading.runner import (
+    TestResult,
+    UnknownExercise,
+    load_tests,
+    normalise_exercise,
+    questions,
+    run_test,
+)
 
 SYMBOLS = {"passed": "PASS", "not attempted": "TODO"}
 
 
-def in_process_caller(namespace: dict):
-    """Call the notebook's own functions, with the grader's seeds and plain-data rule."""
+class _OutOfTime(BaseException):
+    """Raised into the student's function when its time is up (not an Exception: ``except Exception`` misses it)."""
 
-    def resolve(name: str):
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`_OutOfTime` in the code of the ``with`` block after ``seconds`` (main thread only).
+
+    Uses a real-time interval timer (``SIGALRM``), as a kernel runs cells in its main thread; the
+    notebook's own alarm handler and timer are put back afterwards. Elsewhere it does nothing
+    and :func:`call_with_time_limit` waits in a helper thread instead.
+    """
+    previous = signal.signal(signal.SIGALRM, _expire)
+    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)  # re-fires until disarmed
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if old_delay:
+            signal.setitimer(signal.ITIMER_REAL, old_delay, old_interval)
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise _OutOfTime
+
+
+def call_with_time_limit(function: Callable, args: object, kwargs: object, seconds: float | None) -> object:
+    """``function(*args, **kwargs)``, or :class:`_OutOfTime` once ``seconds`` have passed."""
+    assert isinstance(args, list) and isinstance(kwargs, dict)
+    if seconds is None:
+        return function(*args, **kwargs)
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        with time_limit(seconds):
+            return function(*args, **kwargs)
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 (handed back to the caller below)
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise _OutOfTime
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome.get("value")
+
+
+def in_process_caller(namespace: dict, timeout: float | None = 10.0) -> Callable:
+    """Call the notebook's own functions, with the grader's seeds, plain-data rule and time limit."""
+
+    def resolve(name: str) -> object:
         return namespace[name]
 
-    def call(name: str, args: tuple, kwargs: dict, seed: int):
+    def call(name: str, args: tuple, kwargs: dict, seed: int) -> object:
         function = namespace.get(name)
         if not callable(function):
             raise MissingFunction(f"{name} is not defined in the notebook (did you run its cell?)")
-        args = protocol.decode(protocol.encode(list(args)), resolve=resolve)
-        kwargs = protocol.decode(protocol.encode(dict(kwargs)), resolve=resolve)
+        plain_args = protocol.decode(protocol.encode(list(args)), resolve=resolve)
+        plain_kwargs = protocol.decode(protocol.encode(dict(kwargs)), resolve=resolve)
         np.random.seed(seed)
         try:
-            value = function(*args, **kwargs)
+            value = call_with_time_limit(function, plain_args, plain_kwargs, timeout)
+        except _OutOfTime:
+            raise StudentTimeout(f"{name} did not return within {timeout:g} s (an infinite loop?)") from None
         except NotImplementedError:
             raise NotAttempted(f"{name} still raises NotImplementedError: not attempted yet") from None
         except MemoryError:
             raise StudentOutOfMemory(f"{name} ran out of memory") from None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (any error of the student's code is reported as theirs)
             frames = [f for f in traceback.extract_tb(exc.__traceback__)[1:]]
             where = "".join(traceback.format_list(frames[-2:]))
             raise StudentError(f"{name} raised {type(exc).__name__}: {exc}\n{where}".rstrip()) from None
@@ -71,14 +145,16 @@ def format_results(results: list[TestResult]) -> str:
     return "\n".join(lines)
 
 
-def check(question: str | None = None, exercise: str | None = None, namespace: dict | None = None) -> None:
+def check(question: str | None = None, exercise: str | None = None, namespace: dict | None = None,
+          timeout: float | None = 10.0) -> None:
     """Run the public tests of ``question`` (all questions if None) and print the results.
 
-    The exercise comes from ``exercise`` or from the notebook's ``EXERCISE = "04"``.
-    While a submission is being graded this does nothing.
+    The exercise comes from ``exercise`` or from the notebook's ``EXERCISE = "04"``. Each call of
+    the notebook's functions may take ``timeout`` seconds (None: no limit); a call that takes
+    longer fails its test with "timeout". While a submission is being graded this does nothing.
     """
     if os.environ.get("NNEDU_GRADING"):
-        return None
+        return
     if namespace is None:
         main = sys.modules.get("__main__")
         namespace = vars(main) if main is not None else {}
@@ -86,27 +162,32 @@ def check(question: str | None = None, exercise: str | None = None, namespace: d
     if not exercise:
         print('nnedu.check: which exercise? Set EXERCISE = "04" in the first cell, '
               'or call nnedu.check("q1", exercise="04").')
-        return None
+        return
     try:
         tests = load_tests(normalise_exercise(exercise))
     except UnknownExercise as exc:
         print(f"nnedu.check: {exc}")
-        return None
+        return
     if question is not None:
         known = list(questions(tests))
         tests = [t for t in tests if t.question == question]
         if not tests:
             print(f"nnedu.check: exercise {exercise} has no question {question!r} (questions: {', '.join(known)})")
-            return None
-    results = [run_test(test, in_process_caller(namespace)) for test in tests]
+            return
+    results = [run_test(test, in_process_caller(namespace, timeout)) for test in tests]
     print(format_results(results))
-    return None
+    return
 
 
 def check_notebook(path: Path, exercise: str | None = None, question: str | None = None,
                    timeout: float = 10.0) -> list[TestResult]:
-    """Execute ``path`` in a sandboxed child and run the public tests (``nnedu check``)."""
-    from nnedu.grading import notebook
+    """Execute ``path`` in a sandboxed child and run the public tests (``nnedu check``).
+
+    A student's own check runs with whatever isolation the machine offers (``insecure=True``:
+    it is their own code on their own machine). Lines the grader would flag for academic
+    integrity are printed as notes.
+    """
+    from nnedu.grading import integrity, notebook
     from nnedu.grading.sandbox import Limits, Sandbox
 
     nb = notebook.load(path)
@@ -119,11 +200,17 @@ def check_notebook(path: Path, exercise: str | None = None, question: str | None
         if not tests:
             raise UnknownExercise(f"exercise {exercise} has no question {question!r}")
     limits = Limits(timeout=timeout, submission_timeout=max(120.0, 20 * timeout))
-    with Sandbox(Path(path), notebook.code_cells(nb), limits) as box:
+    cells = notebook.code_cells(nb)
+    with Sandbox(Path(path), cells, limits, insecure=True) as box:
         results = [run_test(test, box.call) for test in tests]
         problems = box.cell_problems
     for p in problems:
         if p.kind == "not attempted":
             continue
-        print(f"note: cell {p.cell + 1} did not run to the end ({p.kind}): {p.message.splitlines()[0][:200] if p.message else ''}")
+        first = p.message.splitlines()[0][:200] if p.message else ""
+        print(f"note: cell {p.cell + 1} did not run to the end ({p.kind}): {first}")
+    forbidden = integrity.declared(tests)
+    for finding in integrity.scan_submission(cells, None, forbidden):
+        print(f"note: academic integrity: this exercise must not use {', '.join(forbidden)}; "
+              f"the grader will flag {finding}")
     return results

@@ -1,27 +1,36 @@
 """``nnedu grade``: grade a folder of submissions, one sandboxed child per submission.
 
 Every test result is appended to ``RESULTS/results.jsonl`` as soon as it is known
-(flushed and fsynced), so a crash or a kill loses nothing and ``resume=True`` carries
-on where the last run stopped. The reports (``grades.csv``, Gradescope ``results.json``
-per student, Markdown feedback per student) are all computed from that file.
+(:mod:`nnedu.grading.results`), so a crash or a kill loses nothing and ``resume=True``
+carries on where the last run stopped (and retries every submission that ended in a
+grader error). The reports are computed from that file (:mod:`nnedu.grading.reports`).
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import queue
 import tempfile
-import threading
+import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from nnedu.grading import notebook
-from nnedu.grading.runner import REPO, Test, TestResult, load_tests, normalise_exercise, questions, run_test
-from nnedu.grading.sandbox import Limits, Sandbox, privileged
+from nnedu.grading import integrity, notebook
+from nnedu.grading.reports import GradeReport, write_reports
+from nnedu.grading.results import ResultLog, latest_tests, read_results
+from nnedu.grading.runner import (
+    REPO,
+    Test,
+    TestResult,
+    load_tests,
+    normalise_exercise,
+    run_test,
+)
+from nnedu.grading.sandbox import Limits, Sandbox, privileged, require_isolation
+
+AFTER_HIDDEN = "not shown: this happened after a hidden test had called your code"
 
 
 @dataclass
@@ -32,14 +41,47 @@ class Submission:
     problem: str = ""
 
 
+class SubmissionNameClash(ValueError):
+    """Two entries of the submissions folder would be graded as the same student."""
+
+
+def _identity(name: str) -> str:
+    """What makes two names the same student: Unicode-normalised, case-folded."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
 def find_submissions(folder: Path, exercise: str) -> list[Submission]:
-    """One notebook per student: ``folder/alice.ipynb`` or ``folder/alice/<one notebook>``."""
+    """One notebook per student: ``folder/alice.ipynb`` or ``folder/alice/<one notebook>``.
+
+    Raises :class:`SubmissionNameClash` (before anything is graded) when two entries name
+    the same student: ``alice.ipynb`` and ``alice/``, or ``Alice.ipynb`` and ``alice.ipynb``.
+    """
+    found = _find(Path(folder), exercise)
+    groups: dict[str, list[Submission]] = {}
+    for submission in found:
+        groups.setdefault(_identity(submission.student), []).append(submission)
+    clashes = [group for group in groups.values() if len(group) > 1]
+    if clashes:
+        described = "; ".join(" and ".join(repr(s.path.name + ("/" if s.path.is_dir() else "")) for s in group)
+                              for group in clashes)
+        raise SubmissionNameClash(
+            f"{folder}: {len(clashes)} student name(s) given by more than one entry, so their work would be "
+            f"merged: {described}. Keep one entry per student (rename or remove the others) and run again.")
+    return found
+
+
+def _readable(name: str) -> str:
+    """A file name as text every report can hold: bytes that are not UTF-8 become ``\\xff`` escapes."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _find(folder: Path, exercise: str) -> list[Submission]:
     found = []
-    for entry in sorted(Path(folder).iterdir()):
+    for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.is_symlink():
             continue
         if entry.is_file() and entry.suffix == ".ipynb":
-            found.append(Submission(entry.stem, entry, entry))
+            found.append(Submission(_readable(entry.stem), entry, entry))
         elif entry.is_dir():
             notebooks = sorted(p for p in entry.rglob("*.ipynb")
                                if ".ipynb_checkpoints" not in p.parts and not p.is_symlink())
@@ -47,55 +89,12 @@ def find_submissions(folder: Path, exercise: str) -> list[Submission]:
                 preferred = [p for p in notebooks if p.name.startswith((exercise, f"ex{exercise}"))]
                 notebooks = preferred if len(preferred) == 1 else notebooks
             if len(notebooks) == 1:
-                found.append(Submission(entry.name, entry, notebooks[0]))
+                found.append(Submission(_readable(entry.name), entry, notebooks[0]))
             else:
                 problem = "no notebook in the folder" if not notebooks else \
                     f"{len(notebooks)} notebooks in the folder: {', '.join(p.name for p in notebooks)}"
-                found.append(Submission(entry.name, entry, None, problem))
+                found.append(Submission(_readable(entry.name), entry, None, problem))
     return found
-
-
-class ResultLog:
-    """``results.jsonl``: one JSON object per line, appended and fsynced under a lock."""
-
-    def __init__(self, path: Path, resume: bool) -> None:
-        self.path = path
-        self.lock = threading.Lock()
-        if not resume and path.exists():
-            path.replace(path.with_suffix(".jsonl.prev"))
-        self.file = open(path, "a", encoding="utf-8")
-        if path.stat().st_size and not path.read_bytes().endswith(b"\n"):
-            self.file.write("\n")  # a line cut short by a crash stays on its own
-
-    def write(self, record: dict) -> None:
-        line = json.dumps(record, allow_nan=False, default=str) + "\n"
-        with self.lock:
-            self.file.write(line)
-            self.file.flush()
-            os.fsync(self.file.fileno())
-
-    def close(self) -> None:
-        self.file.close()
-
-
-def read_results(path: Path) -> list[dict]:
-    """Every complete record in ``results.jsonl`` (a line cut short by a crash is ignored)."""
-    records = []
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                records.append(record)
-    return records
-
-
-@dataclass
-class GradeReport:
-    out: Path
-    students: dict[str, dict] = field(default_factory=dict)  # student -> {"total", "max", "status", q...}
 
 
 def _hidden_paths(paths: list[Path | None]) -> list[str]:
@@ -113,7 +112,13 @@ def _hidden_paths(paths: list[Path | None]) -> list[str]:
 
 
 def grade_submission(submission: Submission, tests: list[Test], limits: Limits, slot: int,
-                     hide: list[str], done: set[str], log: ResultLog) -> None:
+                     hide: list[str], done: set[str], log: ResultLog, forbidden: tuple[str, ...] = (),
+                     insecure: bool = False) -> None:
+    """Run every test not in ``done`` against one submission; each result goes to ``log`` as it comes.
+
+    Whatever the student's code produced after the first hidden test called it (cell errors on a
+    restart, the reason the process died) is marked ``after_hidden``: feedback never shows it.
+    """
     def record(result: TestResult) -> None:
         log.write({"type": "test", "student": submission.student, **result.as_dict()})
 
@@ -135,25 +140,50 @@ def grade_submission(submission: Submission, tests: list[Test], limits: Limits, 
         log.write({"type": "submission", "student": submission.student, "status": "invalid notebook",
                    "message": str(exc)})
         return
-    with Sandbox(submission.path, cells, limits, slot, hide) as box:
+    folder = submission.path if submission.path.is_dir() else None
+    findings = [f.as_dict() for f in integrity.scan_submission(cells, folder, forbidden)]
+    with Sandbox(submission.path, cells, limits, slot, hide, insecure=insecure) as box:
+        before_hidden: int | None = None  # cell problems known when the first hidden test started
+        dead_before_hidden = None
         for test in tests:
-            if test.name not in done:
-                record(run_test(test, box.call))
+            if test.name in done:
+                continue
+            if test.hidden and before_hidden is None:
+                before_hidden, dead_before_hidden = len(box.cell_problems), box.dead
+            result = run_test(test, box.call)
+            if before_hidden is not None and not test.hidden and result.message:
+                result.message = AFTER_HIDDEN
+            record(result)
         status = "graded" if box.dead is None else box.dead.status
+        dead_after_hidden = box.dead is not None and before_hidden is not None and dead_before_hidden is None
+        cells_seen = []
+        for index, p in enumerate(box.cell_problems):
+            after = getattr(p, "after_hidden", False) or (before_hidden is not None and index >= before_hidden)
+            cells_seen.append({"cell": p.cell + 1, "status": p.kind, "message": AFTER_HIDDEN if after else p.message,
+                               "after_hidden": after})
         log.write({
             "type": "submission", "student": submission.student, "status": status,
-            "message": str(box.dead or ""), "restarts": box.restarts,
-            "cells": [{"cell": p.cell + 1, "status": p.kind, "message": p.message} for p in box.cell_problems],
-            "output_tail": box.output_tail(800),
+            "message": AFTER_HIDDEN if dead_after_hidden else str(box.dead or ""),
+            "after_hidden": dead_after_hidden, "restarts": box.restarts, "cells": cells_seen,
+            "output_tail": box.output_tail(800), "isolation": box.isolation,
+            "integrity": findings, "must_not_use": list(forbidden),
         })
 
 
 def grade(submissions: Path, exercise: str, out: Path, hidden: Path | None = None, jobs: int = 1,
-          limits: Limits | None = None, resume: bool = False,
-          progress: Callable[[str], None] = print) -> GradeReport:
-    """Grade every submission in ``submissions`` and write the reports to ``out``."""
+          limits: Limits | None = None, resume: bool = False, progress: Callable[[str], None] = print,
+          insecure: bool = False) -> GradeReport:
+    """Grade every submission in ``submissions`` and write the reports to ``out``.
+
+    Refuses, before anything is written, when two entries name the same student
+    (:class:`SubmissionNameClash`) or when the sandbox cannot isolate submissions and
+    ``insecure`` is False (:class:`nnedu.grading.sandbox.IsolationUnavailable`).
+    """
     exercise = normalise_exercise(exercise)
     tests = load_tests(exercise, hidden)
+    subs = find_submissions(Path(submissions), exercise)
+    isolation = require_isolation(insecure)
+    forbidden = integrity.declared(tests)
     limits = limits or Limits()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -161,32 +191,49 @@ def grade(submissions: Path, exercise: str, out: Path, hidden: Path | None = Non
         os.chmod(out, 0o700)
     log_path = out / "results.jsonl"
     previous = read_results(log_path) if resume else []
-    finished = {r["student"] for r in previous if r.get("type") == "submission"}
+    latest_status = {r["student"]: r.get("status") for r in previous if r.get("type") == "submission"}
+    finished = {student for student, status in latest_status.items() if status != "grader error"}
     done: dict[str, set[str]] = {}
     for r in previous:
-        if r.get("type") == "test":
+        if r.get("type") == "test" and latest_status.get(r["student"]) != "grader error":
             done.setdefault(r["student"], set()).add(r["name"])
-    subs = find_submissions(submissions, exercise)
     todo = [s for s in subs if s.student not in finished]
     if resume and len(todo) < len(subs):
         progress(f"resuming: {len(subs) - len(todo)} of {len(subs)} submissions already graded")
+    retried = [s.student for s in todo if latest_status.get(s.student) == "grader error"]
+    if retried:
+        progress(f"retrying {len(retried)} submission(s) that ended in a grader error: {', '.join(retried)}")
     hide = _hidden_paths([Path(submissions), out, hidden, REPO / "solutions", REPO / "tests", REPO / ".git"])
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(max(1, jobs)):
         slots.put(slot)
     log = ResultLog(log_path, resume)
+    unlogged: dict[str, str] = {}  # grader errors that could not even be written to results.jsonl
     max_points = sum(t.points for t in tests)
+    try:
+        log.write({"type": "run", "exercise": exercise, "isolation": isolation, "insecure": insecure,
+                   "hidden_tests": sum(t.hidden for t in tests), "must_not_use": list(forbidden)})
+    except OSError as exc:
+        progress(f"warning: results.jsonl could not be written ({exc})")
 
     def task(submission: Submission) -> None:
         slot = slots.get()
         try:
-            grade_submission(submission, tests, limits, slot, hide, done.get(submission.student, set()), log)
-        except Exception as exc:  # a grader bug must not stop the batch; it is recorded
-            log.write({"type": "submission", "student": submission.student, "status": "grader error",
-                       "message": f"{type(exc).__name__}: {exc}"})
+            grade_submission(submission, tests, limits, slot, hide, done.get(submission.student, set()), log,
+                             forbidden, insecure)
+        except Exception as exc:  # noqa: BLE001 (a grader-side failure must not stop the batch; it is recorded per student)
+            message = f"{type(exc).__name__}: {exc}"
+            try:
+                log.write({"type": "submission", "student": submission.student, "status": "grader error",
+                           "message": message, "isolation": isolation})
+            except Exception as again:  # noqa: BLE001 (noted in memory, reported in grades.csv)
+                unlogged[submission.student] = f"{message} (results.jsonl could not be written either: {again})"
         finally:
             slots.put(slot)
-        score = sum(r["score"] for r in _latest(read_results(log_path), submission.student).values())
+        if submission.student in unlogged:
+            progress(f"{submission.student}: grader error: {unlogged[submission.student]}")
+            return
+        score = sum(r["score"] for r in latest_tests(read_results(log_path), submission.student).values())
         progress(f"{submission.student}: {score:g}/{max_points:g}")
 
     try:
@@ -194,91 +241,7 @@ def grade(submissions: Path, exercise: str, out: Path, hidden: Path | None = Non
             list(pool.map(task, todo))
     finally:
         log.close()
-    return write_reports(out, tests, [s.student for s in subs])
-
-
-def _latest(records: list[dict], student: str) -> dict[str, dict]:
-    tests = {}
-    for r in records:
-        if r.get("type") == "test" and r.get("student") == student:
-            tests[r["name"]] = r
-    return tests
-
-
-def write_reports(out: Path, tests: list[Test], students: list[str]) -> GradeReport:
-    """grades.csv, gradescope/<student>/results.json and feedback/<student>.md from results.jsonl."""
-    records = read_results(out / "results.jsonl")
-    summaries = {r["student"]: r for r in records if r.get("type") == "submission"}
-    per_question = questions(tests)
-    report = GradeReport(out)
-    rows = []
-    for student in students:
-        latest = _latest(records, student)
-        results = [latest.get(t.name) or {"name": t.name, "question": t.question, "status": "crashed",
-                                          "score": 0.0, "max_score": t.points, "hidden": t.hidden,
-                                          "message": "not graded (the grader stopped)", "hint": t.hint}
-                   for t in tests]
-        summary = summaries.get(student, {"status": "incomplete"})
-        row = {"student": student}
-        for q in per_question:
-            row[q] = round(sum(r["score"] for r in results if r["question"] == q), 4)
-        row["total"] = round(sum(r["score"] for r in results), 4)
-        row["max"] = sum(per_question.values())
-        row["status"] = summary.get("status", "incomplete")
-        rows.append(row)
-        report.students[student] = row
-        _write_gradescope(out, student, results, summary)
-        _write_feedback(out, student, results, summary, row)
-    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["student", *per_question, "total", "max", "status"])
-        writer.writeheader()
-        writer.writerows(rows)
+    report = write_reports(out, tests, [s.student for s in subs], unlogged)
+    for student, problem in report.problems.items():
+        progress(f"{student}: {problem}")
     return report
-
-
-def _safe_name(student: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in student).lstrip(".") or "student"
-
-
-def _write_gradescope(out: Path, student: str, results: list[dict], summary: dict) -> None:
-    tests = []
-    for r in results:
-        output = f"{r['status']}" if r.get("hidden") else "\n".join(
-            x for x in (r["status"], r.get("message", ""), f"Hint: {r['hint']}" if r.get("hint") and
-                        r["status"] != "passed" else "") if x)
-        tests.append({
-            "name": f"{r['question']}: {r['name']}", "score": r["score"], "max_score": r["max_score"],
-            "status": "passed" if r["status"] == "passed" else "failed", "output": output,
-            "visibility": "after_published" if r.get("hidden") else "visible",
-        })
-    data = {"score": round(sum(r["score"] for r in results), 4), "tests": tests,
-            "output": f"Submission status: {summary.get('status', 'incomplete')}"}
-    folder = out / "gradescope" / _safe_name(student)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-
-
-def _write_feedback(out: Path, student: str, results: list[dict], summary: dict, row: dict) -> None:
-    lines = [f"# Feedback for {student}", "",
-             f"**Score: {row['total']:g} / {row['max']:g}** (status: {row['status']})", ""]
-    if summary.get("message"):
-        lines += [f"Note: {summary['message']}", ""]
-    for problem in summary.get("cells", []):
-        lines.append(f"- Cell {problem['cell']} did not run to the end ({problem['status']}): "
-                     f"`{problem['message'][:200]}`")
-    if summary.get("cells"):
-        lines.append("")
-    for r in results:
-        mark = "✓" if r["status"] == "passed" else "✗"
-        lines.append(f"## {mark} {r['question']}: {r['name']} ({r['score']:g} / {r['max_score']:g} points, {r['status']})")
-        if r.get("hidden"):
-            lines.append("Hidden test: only its result is shown.")
-        else:
-            if r.get("message") and r["status"] != "passed":
-                lines += ["```text", r["message"].replace("```", "'''"), "```"]
-            if r.get("hint") and r["status"] != "passed":
-                lines.append(f"Hint: {r['hint']}")
-        lines.append("")
-    folder = out / "feedback"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{_safe_name(student)}.md").write_text("\n".join(lines), encoding="utf-8")

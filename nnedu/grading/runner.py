@@ -8,9 +8,10 @@ import re
 import time
 import traceback
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from types import ModuleType
 
 from nnedu.grading.api import ExpectationFailed, Partial, StudentProblem
 from nnedu.grading.protocol import Ref
@@ -21,6 +22,10 @@ STATUSES = ("passed", "failed", "error", "not attempted", "timeout", "out of mem
 
 class UnknownExercise(LookupError):
     """No tests for the exercise asked for."""
+
+
+class GraderFault(RuntimeError):
+    """The grader's own machinery failed (e.g. a sandbox could not be built): never a student's result."""
 
 
 @dataclass(frozen=True)
@@ -44,14 +49,15 @@ class TestResult:
     hint: str = ""
     hidden: bool = False
     seconds: float = 0.0
+    after_hidden: bool = False  # ran after a hidden test had called the student's code: message withheld
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def tests_dir() -> Path:
-    """Where the public tests live: ``$NNEDU_EXERCISE_TESTS`` or the repository's tests/exercises."""
-    return Path(os.environ.get("NNEDU_EXERCISE_TESTS", REPO / "tests" / "exercises"))
+    """Where the public tests live: ``$NNEDU_EXERCISE_TESTS`` or the package's ``grading/exercises``."""
+    return Path(os.environ.get("NNEDU_EXERCISE_TESTS", Path(__file__).resolve().parent / "exercises"))
 
 
 def exercise_files(folder: Path, exercise: str) -> list[Path]:
@@ -78,9 +84,11 @@ def normalise_exercise(exercise: str | int) -> str:
     return match.group(1).zfill(2)
 
 
-def _load_module(path: Path, prefix: str):
+def _load_module(path: Path, prefix: str) -> ModuleType:
     name = f"{prefix}_{re.sub(r'[^0-9A-Za-z_]', '_', path.stem)}"
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load tests from {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -124,7 +132,8 @@ def _question_key(question: str) -> tuple:
     return (int(match.group(1)) if match else 10**6, question)
 
 
-Caller = Callable[[str, tuple, dict, int], object]
+Caller = Callable[..., object]  # (name, args, kwargs, seed) and, for a hidden test, hidden=True
+AFTER_HIDDEN = "(details withheld: this test ran after a hidden test, so its output could carry hidden inputs)"
 
 
 class StudentFunction:
@@ -132,7 +141,7 @@ class StudentFunction:
         self._student, self.name = student, name
 
     def __call__(self, *args, **kwargs):
-        convert = lambda v: Ref(v.name) if isinstance(v, StudentFunction) else v  # noqa: E731
+        convert = lambda v: Ref(v.name) if isinstance(v, StudentFunction) else v
         args = tuple(convert(a) for a in args)
         kwargs = {k: convert(v) for k, v in kwargs.items()}
         return self._student._call(self.name, args, kwargs)
@@ -148,8 +157,9 @@ class Student:
     random numbers drawn by the student's code are the same in every run.
     """
 
-    def __init__(self, caller: Caller, test_name: str) -> None:
+    def __init__(self, caller: Caller, test_name: str, hidden: bool = False) -> None:
         self._caller = caller
+        self._hidden = hidden
         self._base_seed = zlib.crc32(test_name.encode()) % (2**31)
         self._calls = 0
 
@@ -161,15 +171,29 @@ class Student:
     def _call(self, name: str, args: tuple, kwargs: dict):
         seed = (self._base_seed + self._calls) % (2**31)
         self._calls += 1
+        if self._hidden:  # the sandbox then keeps what the student's code says next out of the feedback
+            return self._caller(name, args, kwargs, seed, hidden=True)
         return self._caller(name, args, kwargs, seed)
 
 
+def _hidden_seen(caller: Caller) -> bool:
+    """Whether a hidden test has already called the student's code through ``caller`` (a sandbox's ``call``)."""
+    return bool(getattr(getattr(caller, "__self__", None), "hidden_seen", False))
+
+
 def run_test(test: Test, caller: Caller) -> TestResult:
-    """Run one test; every outcome becomes a :class:`TestResult` (this never raises)."""
+    """Run one test; every outcome of the student's code becomes a :class:`TestResult`.
+
+    Only a :class:`GraderFault` passes through.
+
+    A visible test that runs after a hidden one keeps its status and score, but not its
+    message: what the student's code returns or raises then could repeat a hidden input.
+    """
+    after_hidden = not test.hidden and _hidden_seen(caller)
     start = time.perf_counter()
     status, fraction, message = "passed", 1.0, ""
     try:
-        outcome = test.function(Student(caller, test.name))
+        outcome = test.function(Student(caller, test.name, test.hidden))
         if isinstance(outcome, Partial):
             fraction, message = outcome.fraction, "\n".join(outcome.messages)
         elif isinstance(outcome, (int, float)) and not isinstance(outcome, bool):
@@ -183,10 +207,14 @@ def run_test(test: Test, caller: Caller) -> TestResult:
         status, fraction, message = "failed", 0.0, str(exc) or "an assertion failed"
     except StudentProblem as exc:
         status, fraction, message = exc.status, 0.0, str(exc)
-    except Exception as exc:  # the answer had the wrong form for the test to inspect
+    except GraderFault:
+        raise  # the whole submission is a grader error (retried by --resume), not this test's failure
+    except Exception as exc:  # noqa: BLE001 (the answer had the wrong form for the test to inspect)
         status, fraction = "failed", 0.0
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = f"the result could not be checked ({type(exc).__name__}: {exc}; line {where.lineno} of the test)"
     score = round(test.points * fraction, 6)
+    if after_hidden and message:
+        message = AFTER_HIDDEN
     return TestResult(test.name, test.question, status, score, test.points, message[:3000], test.hint,
-                      test.hidden, round(time.perf_counter() - start, 4))
+                      test.hidden, round(time.perf_counter() - start, 4), after_hidden)

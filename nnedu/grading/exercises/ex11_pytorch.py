@@ -6,6 +6,10 @@ from nnedu import Linear, MSELoss, Parameter
 from nnedu.grading import expect_close, expect_length, points
 from nnedu.optim import SGD
 
+# Academic integrity: the graded code may import nnedu only to call nnedu.check (nnedu holds the
+# reference answers); nnedu grade flags a submission that uses anything else of it.
+MUST_NOT_USE = ("nnedu",)
+
 rng = np.random.default_rng(11)
 X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
 W, B = rng.normal(size=(2, 3)), rng.normal(size=2)

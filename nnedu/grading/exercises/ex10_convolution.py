@@ -6,6 +6,11 @@ from nnedu import functional as F
 from nnedu.convolution import conv2d_loop, max_pool2d_loop
 from nnedu.grading import Partial, expect_close, expect_equal, expect_shape, points
 
+# Academic integrity: the answers are written with numpy. nnedu holds the reference answers (and
+# torch, scipy and scikit-learn have ready-made ones): the graded code may import nnedu only to call
+# nnedu.check, and nnedu grade flags a submission that uses any of these for review.
+MUST_NOT_USE = ("nnedu", "torch", "scipy", "sklearn")
+
 
 @points(2, question="q1", hint="(n + 2 * padding - kernel_size) // stride + 1, with integer division.")
 def test_conv_output_size(student):

@@ -5,6 +5,11 @@ import numpy as np
 from nnedu import functional as F
 from nnedu.grading import expect_close, points
 
+# Academic integrity: the answers are written with numpy. nnedu holds the reference answers (and
+# torch, scipy and scikit-learn have ready-made ones): the graded code may import nnedu only to call
+# nnedu.check, and nnedu grade flags a submission that uses any of these for review.
+MUST_NOT_USE = ("nnedu", "torch", "scipy", "sklearn")
+
 Z = np.array([[-3.0, -0.5, 0.0], [0.25, 1.0, 4.0]])
 
 

@@ -2,8 +2,20 @@
 
 import numpy as np
 
-from nnedu import Linear, MSELoss, Sequential, Sigmoid, numerical_gradient, relative_error
+from nnedu import (
+    Linear,
+    MSELoss,
+    Sequential,
+    Sigmoid,
+    numerical_gradient,
+    relative_error,
+)
 from nnedu.grading import Partial, expect_close, points
+
+# Academic integrity: the answers are written with numpy. nnedu holds the reference answers (and
+# torch, scipy and scikit-learn have ready-made ones): the graded code may import nnedu only to call
+# nnedu.check, and nnedu grade flags a submission that uses any of these for review.
+MUST_NOT_USE = ("nnedu", "torch", "scipy", "sklearn")
 
 rng = np.random.default_rng(8)
 X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))

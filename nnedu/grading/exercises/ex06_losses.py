@@ -5,6 +5,11 @@ import numpy as np
 from nnedu import CrossEntropyLoss, MSELoss
 from nnedu.grading import expect_close, points
 
+# Academic integrity: the answers are written with numpy. nnedu holds the reference answers (and
+# torch, scipy and scikit-learn have ready-made ones): the graded code may import nnedu only to call
+# nnedu.check, and nnedu grade flags a submission that uses any of these for review.
+MUST_NOT_USE = ("nnedu", "torch", "scipy", "sklearn")
+
 rng = np.random.default_rng(6)
 PRED, TARGET = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
 LOGITS, LABELS = rng.normal(size=(4, 3)), np.array([0, 2, 1, 2])

@@ -5,6 +5,11 @@ import numpy as np
 from nnedu import Neuron, Perceptron
 from nnedu.grading import expect_close, expect_equal, expect_length, points
 
+# Academic integrity: the answers are written with numpy. nnedu holds the reference answers (and
+# torch, scipy and scikit-learn have ready-made ones): the graded code may import nnedu only to call
+# nnedu.check, and nnedu grade flags a submission that uses any of these for review.
+MUST_NOT_USE = ("nnedu", "torch", "scipy", "sklearn")
+
 W = np.array([0.5, -0.25, 1.0])
 
 

@@ -6,6 +6,11 @@ from nnedu import Parameter
 from nnedu.grading import expect_close, expect_length, points
 from nnedu.optim import SGD
 
+# Academic integrity: the answers are written with numpy. nnedu holds the reference answers (and
+# torch, scipy and scikit-learn have ready-made ones): the graded code may import nnedu only to call
+# nnedu.check, and nnedu grade flags a submission that uses any of these for review.
+MUST_NOT_USE = ("nnedu", "torch", "scipy", "sklearn")
+
 A = np.array([[3.0, 0.5], [0.5, 1.0]])
 B = np.array([1.0, -1.0])
 

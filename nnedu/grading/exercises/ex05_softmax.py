@@ -5,6 +5,11 @@ import numpy as np
 from nnedu import functional as F
 from nnedu.grading import expect_close, expect_equal, points
 
+# Academic integrity: the answers are written with numpy. nnedu holds the reference answers (and
+# torch, scipy and scikit-learn have ready-made ones): the graded code may import nnedu only to call
+# nnedu.check, and nnedu grade flags a submission that uses any of these for review.
+MUST_NOT_USE = ("nnedu", "torch", "scipy", "sklearn")
+
 Z = np.random.default_rng(5).normal(size=(4, 3))
 
 
