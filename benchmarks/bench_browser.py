@@ -134,7 +134,8 @@ class Lab:
                    JUPYTER_TOKEN=self.token, IPYTHONDIR=str(self.private / "ipython"))
         args = [str(JUPYTER_LAB), "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
                 "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
-                "--LabApp.expose_app_in_browser=True", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+                "--LabApp.expose_app_in_browser=True",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
         if os.geteuid() == 0:
             args.append("--allow-root")
         with open(self.private / "server.log", "w") as log:  # the server keeps its own copy of the file

@@ -29,7 +29,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="{assign,check,grade,autograder}")
 
     a = sub.add_parser("assign", help="generate exercise notebooks from solution notebooks")
-    a.add_argument("solutions", nargs="?", default="solutions", help="folder of solution notebooks (default: solutions)")
+    a.add_argument("solutions", nargs="?", default="solutions",
+                   help="folder of solution notebooks (default: solutions)")
     a.add_argument("--out", default="exercises", help="where to write the exercises (default: exercises)")
 
     c = sub.add_parser("check", help="run a notebook in a sandbox and check it against the public tests")
@@ -45,8 +46,10 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--tests", help="extra folder of hidden tests (files exNN_*.py)")
     g.add_argument("-j", "--jobs", type=_positive(int), default=1, help="submissions graded in parallel")
     g.add_argument("--timeout", type=_positive(float), default=10.0, help="seconds per cell and per call (default 10)")
-    g.add_argument("--submission-timeout", type=_positive(float), help="seconds per submission (default 20 x timeout, at least 120)")
-    g.add_argument("--memory", type=_positive(int), default=2048, help="memory limit per submission in MB (default 2048)")
+    g.add_argument("--submission-timeout", type=_positive(float),
+                   help="seconds per submission (default 20 x timeout, at least 120)")
+    g.add_argument("--memory", type=_positive(int), default=2048,
+                   help="memory limit per submission in MB (default 2048)")
     g.add_argument("--resume", action="store_true",
                    help="keep results.jsonl; grade only what is missing and retry grader errors")
     g.add_argument("--roster", help="CSV mapping submission names to Canvas students: also write OUT/canvas.csv")

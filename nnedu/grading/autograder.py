@@ -108,7 +108,8 @@ def build_wheel(folder: Path) -> Path:
                 and not any(part.startswith(".") for part in relative.parts):
             files[f"nnedu/{relative.as_posix()}"] = path.read_bytes()
     files[f"{info}/METADATA"] = metadata.encode()
-    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: nnedu.grading.autograder\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: nnedu.grading.autograder\n"
+                              b"Root-Is-Purelib: true\nTag: py3-none-any\n")
     files[f"{info}/entry_points.txt"] = (distribution.read_text("entry_points.txt") or "").encode()
     files[f"{info}/top_level.txt"] = b"nnedu\n"
     record = [_record_line(name, data) for name, data in files.items()] + [f"{info}/RECORD,,"]

@@ -71,7 +71,9 @@ def _check(result: int, what: str) -> None:
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, options: str | None = None) -> None:
-    enc = lambda v: v.encode() if isinstance(v, str) else v
+    def enc(v: str | None) -> bytes | None:
+        return v.encode() if isinstance(v, str) else v
+
     _check(_libc().mount(enc(source), enc(target), enc(fstype), flags, enc(options)), f"mount {target}")
 
 
@@ -98,7 +100,7 @@ def _bind(source: str, target: str, writable: bool = False) -> None:
 
 def copy_tree(source: str, target: str, uid: int | None) -> None:
     """The submission's staged files (regular files only, checked by the grader), owned by ``uid``."""
-    for folder, dirs, files in os.walk(source):
+    for folder, _dirs, files in os.walk(source):
         rel = os.path.relpath(folder, source)
         here = os.path.normpath(os.path.join(target, rel))
         os.makedirs(here, mode=0o700, exist_ok=True)

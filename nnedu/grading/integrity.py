@@ -183,7 +183,8 @@ class _Scanner(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in INTROSPECTION:
             self.flag(node, f"uses .{node.attr}, which can reach other modules' namespaces")
-        elif node.attr in MODULE_ATTRIBUTES and not (isinstance(node.value, ast.Name) and node.value.id in self.aliases):
+        elif node.attr in MODULE_ATTRIBUTES and not (
+                isinstance(node.value, ast.Name) and node.value.id in self.aliases):
             self.flag(node, f"reaches .{node.attr} through another object")
         self.generic_visit(node)
 

@@ -214,7 +214,8 @@ def _write_feedback(out: Path, name: str, student: str, results: list[dict], sum
         lines.append("")
     for r in results:
         mark = "✓" if r["status"] == "passed" else "✗"
-        lines.append(f"## {mark} {r['question']}: {r['name']} ({r['score']:g} / {r['max_score']:g} points, {r['status']})")
+        points = f"{r['score']:g} / {r['max_score']:g} points"
+        lines.append(f"## {mark} {r['question']}: {r['name']} ({points}, {r['status']})")
         if r.get("hidden"):
             lines.append("Hidden test: only its result is shown.")
         elif r.get("after_hidden"):

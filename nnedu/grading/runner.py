@@ -141,7 +141,9 @@ class StudentFunction:
         self._student, self.name = student, name
 
     def __call__(self, *args, **kwargs):
-        convert = lambda v: Ref(v.name) if isinstance(v, StudentFunction) else v
+        def convert(v: object) -> object:
+            return Ref(v.name) if isinstance(v, StudentFunction) else v
+
         args = tuple(convert(a) for a in args)
         kwargs = {k: convert(v) for k, v in kwargs.items()}
         return self._student._call(self.name, args, kwargs)

@@ -34,7 +34,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
 
 import nnedu
 from nnedu.grading import protocol
@@ -465,7 +464,7 @@ class Sandbox:
         self._ids = itertools.count()
 
     # life cycle -------------------------------------------------------------------
-    def __enter__(self) -> Self:
+    def __enter__(self) -> Sandbox:
         try:
             self.start()
         except BaseException:

@@ -25,8 +25,8 @@ W1, B1, W2, B2 = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=(2
 def reference():
     """The network with nnedu's layers, after one forward and backward pass: (model, loss)."""
     first, second = Linear(3, 4), Linear(4, 2)
-    first.weight.data[...], first.bias.data[...] = W1, B1
-    second.weight.data[...], second.bias.data[...] = W2, B2
+    first.load_state_dict({"weight": W1, "bias": B1})
+    second.load_state_dict({"weight": W2, "bias": B2})
     model, loss_fn = Sequential(first, Sigmoid(), second), MSELoss()
     loss = loss_fn(model(X), Y)
     model.backward(loss_fn.backward())

@@ -23,12 +23,11 @@ def reference_batches(n, batch_size, seed):
 def reference_grad(X, y, w, b):
     """Gradients from nnedu's Linear and MSELoss."""
     layer = Linear(X.shape[1], 1)
-    layer.weight.data[...] = w[None, :]
-    layer.bias.data[...] = b
+    layer.load_state_dict({"weight": w[None, :], "bias": np.reshape(b, 1)})
     loss_fn = MSELoss()
     loss_fn(layer(X)[:, 0], y)
     layer.backward(loss_fn.backward()[:, None])
-    return layer.weight.grad[0], float(layer.bias.grad[0])
+    return layer.weight.grad[0], float(layer.parameters()[1].grad[0])
 
 
 def reference_epoch(X, y, w, b, lr, batch_size, seed):
