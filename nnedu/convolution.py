@@ -278,13 +278,16 @@ def max_pool2d_backward(grad_output: np.ndarray, x: np.ndarray, out: np.ndarray,
     of the window does): its gradient goes to that element.
     """
     dx = np.zeros_like(x)
-    served = ~np.isnan(out)                                 # first the windows whose max is NaN
-    for _, u, v in reversed(offsets(kernel)):
-        where = window_slice(u, v, out.shape[2:], stride)
-        winner = np.isnan(x[where]) & ~served
-        served |= winner
-        dx[where] += grad_output * winner
-    served = np.isnan(out)                                  # then every other window
+    served = np.zeros(out.shape, dtype=bool)
+    nan_windows = np.isnan(out)
+    if nan_windows.any():                                   # rare: first the windows whose max is NaN
+        served = ~nan_windows
+        for _, u, v in reversed(offsets(kernel)):
+            where = window_slice(u, v, out.shape[2:], stride)
+            winner = np.isnan(x[where]) & ~served
+            served |= winner
+            dx[where] += grad_output * winner
+        served = nan_windows                                # then every other window
     for _, u, v in offsets(kernel):
         where = window_slice(u, v, out.shape[2:], stride)
         winner = (x[where] == out) & ~served
