@@ -104,17 +104,20 @@ class _BatchNorm(Module):
         x_hat, inv_std = require_forward(self, self._x_hat), require_forward(self, self._inv_std)
         dy = check_grad_shape(self, grad_output, x_hat.shape)
         axes, shape = self._axes(x_hat), self._channel_shape(x_hat)
-        d_x_hat = dy
+        sum_dy = dy.sum(axis=axes)                            # dL/dbeta  = sum dy
+        sum_dy_x_hat = (dy * x_hat).sum(axis=axes)            # dL/dgamma = sum dy * x_hat
+        gamma = np.ones(self.num_features, dy.dtype)
         if self.weight is not None and self.bias is not None:
-            self.weight.grad += (dy * x_hat).sum(axis=axes)   # dL/dgamma = sum dy * x_hat
-            self.bias.grad += dy.sum(axis=axes)               # dL/dbeta  = sum dy
-            d_x_hat = dy * self.weight.data.reshape(shape)
+            self.weight.grad += sum_dy_x_hat
+            self.bias.grad += sum_dy
+            gamma = self.weight.data
+        scale = gamma.reshape(shape) * inv_std                # dL/dx_hat = gamma dy, times 1/sqrt(var + eps)
         if not self._batch_statistics:                        # mu, sigma were constants
-            return d_x_hat * inv_std
-        m = x_hat.size // self.num_features
-        sum_d = d_x_hat.sum(axis=axes).reshape(shape)
-        sum_d_x_hat = (d_x_hat * x_hat).sum(axis=axes).reshape(shape)
-        return inv_std / max(m, 1) * (m * d_x_hat - sum_d - x_hat * sum_d_x_hat)
+            return dy * scale
+        # The compact form, with the sums over d_x_hat = gamma dy written through the two above
+        # (gamma is constant per channel): dL/dx = scale / m * (m dy - sum dy - x_hat sum dy x_hat).
+        m = max(x_hat.size // self.num_features, 1)
+        return scale * (dy - (sum_dy / m).reshape(shape) - x_hat * (sum_dy_x_hat / m).reshape(shape))
 
     def _update_running_statistics(self, mean: np.ndarray, var: np.ndarray, m: int) -> None:
         """PyTorch's update; ``momentum=None`` is the cumulative average over all batches so far."""
