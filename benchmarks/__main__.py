@@ -10,6 +10,7 @@ import platform
 import sys
 
 import benchmarks
+import nnedu  # noqa: F401  (sets nnedu's BLAS threads before blas_threads() reads them)
 from benchmarks.common import Row, blas_threads
 
 
@@ -29,7 +30,7 @@ def machine() -> str:
         versions += f", torch {torch.__version__}"
     except ImportError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, {blas_threads()} BLAS threads; {versions}"
+    return f"{cpu}, {os.cpu_count()} cores; nnedu: {blas_threads()} BLAS thread(s), torch: its default; {versions}"
 
 
 def seconds(value: float | None) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 import nnedu
-from benchmarks.common import Row, median_time, ratio_row, torch_with_same_threads
+from benchmarks.common import Row, median_time, ratio_row, torch_as_installed
 from nnedu import nn
 
 
 def layer_pair(ours, theirs, shape, repeats):
     """Median forward + backward time of an nnedu layer and its torch twin on one input."""
-    torch = torch_with_same_threads()
+    torch = torch_as_installed()
     x = np.random.default_rng(0).random(shape, dtype=np.float32)
     g = np.ones_like(ours(x))
 
@@ -29,7 +29,7 @@ def layer_pair(ours, theirs, shape, repeats):
 
 
 def digits_cnn_epoch(repeats: int) -> tuple[float, float]:
-    torch = torch_with_same_threads()
+    torch = torch_as_installed()
     images, labels = nnedu.data.load_digits(flatten=False)
     X = images[:, None].astype(np.float32)
     nnedu.manual_seed(0)
@@ -75,7 +75,7 @@ def page_faults_per_step(steps: int = 50) -> float:
 
 
 def run(quick: bool = False) -> list[Row]:
-    torch = torch_with_same_threads()
+    torch = torch_as_installed()
     repeats = 10 if quick else 100
     rows = []
     for cin, cout, size in [(1, 8, 28), (8, 16, 14)]:

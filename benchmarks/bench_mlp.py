@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import nnedu
-from benchmarks.common import Row, median_time, ratio_row, torch_with_same_threads
+from benchmarks.common import Row, median_time, ratio_row, torch_as_installed
 from nnedu import nn
 
 
@@ -30,7 +30,7 @@ def step_nnedu(sizes: list[int], batch: int):
 
 
 def step_torch(sizes: list[int], batch: int):
-    torch = torch_with_same_threads()
+    torch = torch_as_installed()
     torch.manual_seed(0)
     layers = []
     for a, b in zip(sizes[:-1], sizes[1:]):

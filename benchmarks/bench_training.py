@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 import nnedu
-from benchmarks.common import Row, median_time, ratio_row, torch_with_same_threads
+from benchmarks.common import Row, median_time, ratio_row, torch_as_installed
 from nnedu import nn
 
 MNIST_TEST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-test"
@@ -37,7 +37,7 @@ def lenet() -> nn.Sequential:
 
 
 def lenet_epoch(repeats: int) -> tuple[float, float, str]:
-    torch = torch_with_same_threads()
+    torch = torch_as_installed()
     X, y, what = mnist_images()
     nnedu.manual_seed(0)
     model = lenet().float()
@@ -62,7 +62,7 @@ def lenet_epoch(repeats: int) -> tuple[float, float, str]:
 
 
 def batchnorm_step(repeats: int) -> tuple[float, float]:
-    torch = torch_with_same_threads()
+    torch = torch_as_installed()
     x = np.random.default_rng(0).normal(size=(64, 16, 14, 14)).astype(np.float32)
     ours = nn.BatchNorm2d(16).float()
     theirs = torch.nn.BatchNorm2d(16)
@@ -81,7 +81,7 @@ def batchnorm_step(repeats: int) -> tuple[float, float]:
 
 def adam_step(repeats: int) -> tuple[float, float]:
     """One Adam step on the parameters of the 784-100-50-10 MLP (89,610 numbers)."""
-    torch = torch_with_same_threads()
+    torch = torch_as_installed()
     nnedu.manual_seed(0)
     model = nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 50), nn.ReLU(), nn.Linear(50, 10)).float()
     twin = nnedu.to_torch(model)

@@ -39,23 +39,21 @@ def median_time(fn: Callable[[], object], repeats: int = 20, warmup: int = 3) ->
 
 
 def blas_threads() -> int:
-    """Threads numpy's BLAS uses (threadpoolctl when available, else the core count)."""
-    try:
-        from threadpoolctl import threadpool_info
+    """Threads numpy's BLAS uses (nnedu sets one: nnedu/threads.py)."""
+    import nnedu
 
-        counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
-        if counts:
-            return max(counts)
-    except ImportError:
-        pass
-    return os.cpu_count() or 1
+    return nnedu.get_num_threads()
 
 
-def torch_with_same_threads():
-    """Import torch and give it as many threads as numpy's BLAS, so the race is fair."""
+def torch_as_installed():
+    """Import torch with its own default thread count (one per core): what a student runs.
+
+    nnedu uses one BLAS thread (``nnedu/threads.py``); PyTorch keeps its defaults, so the
+    ratios compare the two as they come, not a handicapped PyTorch.
+    """
     import torch
 
-    torch.set_num_threads(blas_threads())
+    torch.set_num_threads(os.cpu_count() or 1)
     return torch
 
 

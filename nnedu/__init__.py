@@ -20,11 +20,13 @@ from nnedu.interop import to_torch
 from nnedu.neuron import Neuron, Perceptron, PerceptronStep
 from nnedu.nn import *  # noqa: F403  (the layers and losses, listed once, in nnedu.nn.__all__)
 from nnedu.random import manual_seed
+from nnedu.threads import default_threads, get_num_threads, set_num_threads
 from nnedu.training import History, TrainingDiverged, accuracy, evaluate, fit, train_epoch
 
 __version__ = "0.1.0"
 
 keep_freed_memory()  # numpy's per-step temporaries reused instead of re-mapped (see nnedu/_memory.py)
+default_threads()    # one BLAS thread: small products, no waiting on a busy core (see nnedu/threads.py)
 
 
 _LAZY_MODULES = ("data", "viz", "widgets")
@@ -49,5 +51,5 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "functional", "convolution", "nn", "optim", "numerical_gradient", "relative_error", "Neuron",
     "Perceptron", "PerceptronStep", "manual_seed", "History", "TrainingDiverged", "accuracy",
-    "evaluate", "fit", "train_epoch", "to_torch", *nn.__all__,
+    "evaluate", "fit", "train_epoch", "to_torch", "set_num_threads", "get_num_threads", *nn.__all__,
 ]

@@ -70,3 +70,19 @@ def test_freed_memory_is_kept_on_glibc_unless_switched_off():
     env = {"NNEDU_KEEP_FREED_MEMORY": "0", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "False"
+
+
+def test_one_blas_thread_by_default_and_set_num_threads():
+    code = ("import nnedu; a = nnedu.get_num_threads(); nnedu.set_num_threads(2); "
+            "print(a, nnedu.get_num_threads())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1", "2"]
+    env = {"NNEDU_NUM_THREADS": "0", "OPENBLAS_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", "import nnedu; print(nnedu.get_num_threads())"],
+                         capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "2"   # "0": the library's own setting is left alone
+    import pytest
+
+    import nnedu
+    with pytest.raises(ValueError, match="positive integer"):
+        nnedu.set_num_threads(0)
