@@ -31,9 +31,19 @@ then constants and the gradient is just :math:`\gamma\,\partial L/\partial y / \
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from nnedu.nn.module import Module, Parameter, check_array, check_grad_shape, require_forward
+
+
+def channel_sum(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """Per channel (axis 1), the sum over every other axis of ``a`` (or of ``a * b``, without forming it)."""
+    rows = (a.shape[0], a.shape[1], math.prod(a.shape[2:]))   # (N, C, pixels): a view
+    if b is None:
+        return np.einsum("ncp->c", a.reshape(rows))
+    return np.einsum("ncp,ncp->c", a.reshape(rows), b.reshape(rows))
 
 
 class _BatchNorm(Module):
@@ -79,16 +89,16 @@ class _BatchNorm(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = self._check_input(x)
-        axes, shape = self._axes(x), self._channel_shape(x)
+        shape = self._channel_shape(x)
         m = x.size // self.num_features
         self._batch_statistics = self.training or not self.track_running_stats
         if self._batch_statistics:
             if self.training and m == 1:
                 raise ValueError(f"{self!r} expected more than 1 value per channel when training, got "
                                  f"input of shape {x.shape}; use a larger batch or call .eval()")
-            mean = x.mean(axis=axes) if m else np.zeros(self.num_features, x.dtype)   # mu
+            mean = channel_sum(x) / m if m else np.zeros(self.num_features, x.dtype)            # mu
             centred = x - mean.reshape(shape)
-            var = np.square(centred).mean(axis=axes) if m else np.ones(self.num_features, x.dtype)  # sigma^2
+            var = channel_sum(centred, centred) / m if m else np.ones(self.num_features, x.dtype)  # sigma^2
             if self.training and self.track_running_stats:
                 self._update_running_statistics(mean, var, m)
         else:
@@ -103,9 +113,9 @@ class _BatchNorm(Module):
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x_hat, inv_std = require_forward(self, self._x_hat), require_forward(self, self._inv_std)
         dy = check_grad_shape(self, grad_output, x_hat.shape)
-        axes, shape = self._axes(x_hat), self._channel_shape(x_hat)
-        sum_dy = dy.sum(axis=axes)                            # dL/dbeta  = sum dy
-        sum_dy_x_hat = (dy * x_hat).sum(axis=axes)            # dL/dgamma = sum dy * x_hat
+        shape = self._channel_shape(x_hat)
+        sum_dy = channel_sum(dy)                              # dL/dbeta  = sum dy
+        sum_dy_x_hat = channel_sum(dy, x_hat)                 # dL/dgamma = sum dy * x_hat
         gamma = np.ones(self.num_features, dy.dtype)
         if self.weight is not None and self.bias is not None:
             self.weight.grad += sum_dy_x_hat
@@ -137,11 +147,6 @@ class _BatchNorm(Module):
             raise ValueError(f"{self!r} expected input of shape {self.shape_text} with "
                              f"C = {self.num_features}, got shape {x.shape}")
         return x
-
-    @staticmethod
-    def _axes(x: np.ndarray) -> tuple[int, ...]:
-        """Every axis but the channels': the statistics are per channel."""
-        return (0, *range(2, x.ndim))
 
     @staticmethod
     def _channel_shape(x: np.ndarray) -> tuple[int, ...]:
