@@ -10,7 +10,7 @@ import ipywidgets as W
 import numpy as np
 
 from nnedu.neuron import Perceptron
-from nnedu.widgets._base import Stepper
+from nnedu.widgets._base import Stepper, dropdown
 
 DATASETS = ("and", "or", "blobs", "xor")
 
@@ -32,7 +32,7 @@ class PerceptronStepper(Stepper):
 
     def __init__(self, dataset: str = "and", lr: float = 1.0, max_epochs: int = 10) -> None:
         super().__init__(figsize=(5.6, 3.6))
-        self.dataset = W.Dropdown(options=DATASETS, value=dataset, description="data")
+        self.dataset = dropdown("data", DATASETS, dataset)
         self.max_epochs = max_epochs
         self.lr = lr
         self.watch(self.dataset)
@@ -41,13 +41,15 @@ class PerceptronStepper(Stepper):
         (self.current_point,) = self.ax.plot([], [], "o", ms=16, mfc="none", mec="C2", mew=2.5)
         (self.before_line,) = self.ax.plot([], [], "--", color="0.5", lw=1, label="boundary before")
         (self.after_line,) = self.ax.plot([], [], "-", color="C3", lw=2, label="boundary after")
-        self.ax.legend(loc="upper left", fontsize=7)
+        self.ax.legend(loc="upper left", fontsize=8)
+        self.animate(self.current_point, self.before_line, self.after_line, self.ax.title)
         self.reset()
 
-    def controls(self):
+    def controls(self) -> list[W.Widget]:
         return [self.dataset]
 
     def reset(self) -> None:
+        super().reset()
         self.X, self.y = perceptron_data(self.dataset.value)
         self.perceptron = Perceptron(self.X.shape[1], lr=self.lr).fit(self.X, self.y, max_epochs=self.max_epochs)
         self.history = self.perceptron.history
