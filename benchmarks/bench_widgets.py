@@ -26,9 +26,9 @@ def run(quick: bool = False) -> list[Row]:
                 widgets.ActivationExplorer, widgets.SoftmaxExplorer, widgets.BackpropStepper,
                 widgets.ConvolutionExplorer, widgets.Playground]:
         widget = cls()
-        widget.app  # first render: lays out the figure
+        widget.app  # noqa: B018 (first render: lays out the figure)
 
-        def click() -> None:
+        def click(widget: widgets.Stepper = widget) -> None:
             if widget.finished:          # start again, as a student would with Reset
                 widget.reset_button.click()
             widget.step_button.click()

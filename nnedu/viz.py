@@ -5,7 +5,7 @@ digits, learning curves and confusion matrices. Each function draws on a matplot
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -57,7 +57,7 @@ def draw_network(
     """
     pos = node_positions(layer_sizes)
     artists: dict[str, list] = {"nodes": [], "edges": [], "node_texts": [], "edge_texts": []}
-    box = dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9)
+    box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9}
     for l in range(len(layer_sizes) - 1):
         t = label_fraction(pos[l], pos[l + 1])
         layer_edges, layer_texts = [], []

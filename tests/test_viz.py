@@ -5,10 +5,10 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
-import nnedu  # noqa: E402
+import nnedu
 
 
 def test_draw_network_has_one_edge_per_weight_and_writes_values():

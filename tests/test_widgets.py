@@ -103,7 +103,7 @@ def test_activation_explorer_shows_vanishing_gradients():
     assert w.vanishing_fraction() == pytest.approx(0.5, abs=0.01)   # the whole negative half
     w.activation.value = "leaky_relu"
     assert w.vanishing_fraction() == 0.0
-    z, g, d = w.curves()
+    z, g, _ = w.curves()
     assert np.allclose(g, np.where(z >= 0, z, 0.01 * z))
 
 
@@ -235,7 +235,7 @@ def test_momentum_slider_shown_only_for_momentum():
 
 def test_backprop_step_is_disabled_at_the_last_stage_and_says_so():
     w = widgets.BackpropStepper()
-    w.app
+    w.app  # noqa: B018 (builds the app: the first render)
     for _ in range(len(w.stages) - 1):
         w.step_button.click()
         assert not w.step_button.disabled
@@ -250,7 +250,7 @@ def test_backprop_step_is_disabled_at_the_last_stage_and_says_so():
 
 def test_diverged_gradient_descent_disables_step():
     w = widgets.GradientDescent1D(lr=1.2)
-    w.app
+    w.app  # noqa: B018 (builds the app: the first render)
     while not w.diverged:
         w.step_button.click()
     assert w.step_button.disabled
@@ -258,7 +258,7 @@ def test_diverged_gradient_descent_disables_step():
 
 def test_live_picture_is_sharp_and_never_stretched():
     w = widgets.GradientDescent1D()
-    w.app
+    w.app  # noqa: B018 (builds the app: the first render)
     image = Image.open(io.BytesIO(w.picture.value))
     css_width, css_height = (round(v * CSS_DPI) for v in w.fig.get_size_inches())
     assert image.size == (round(css_width * LIVE_SCALE), round(css_height * LIVE_SCALE))
@@ -271,7 +271,7 @@ def test_blitted_picture_equals_a_full_redraw(cls):
     """Drawing only the animated artists over the kept background gives the picture a
     full redraw gives (the background is not stale)."""
     widget = cls()
-    widget.app
+    widget.app  # noqa: B018 (builds the app: the first render)
     for _ in range(3):
         widget.step_button.click()
     fast = widget.pixels().copy()
@@ -493,9 +493,9 @@ def test_players_work_in_a_browser_with_mouse_and_keyboard(tmp_path):
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
         for width, theme in [(1280, "light"), (390, "light"), (1280, "dark")]:
             page = browser.new_page(viewport={"width": width, "height": 800})
-            messages = []
-            page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
-            page.on("pageerror", lambda e: messages.append(f"error: {e}"))
+            messages: list[str] = []
+            page.on("console", lambda m, out=messages: out.append(f"{m.type}: {m.text}"))
+            page.on("pageerror", lambda e, out=messages: out.append(f"error: {e}"))
             page.goto(page_file.as_uri())
             page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
             players = page.locator(".nnedu-player")

@@ -64,7 +64,9 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure  # not pyplot: a notebook never shows it a second time
+from matplotlib.figure import (
+    Figure,  # not pyplot: a notebook never shows it a second time
+)
 
 #: CSS pixels per inch: a figure 7.5 in wide is shown 720 CSS px wide, which fits the
 #: book's text column (about 730 px at 1280 px) and JupyterLab's output area.
@@ -109,7 +111,7 @@ def png_bytes(rgba: np.ndarray, level: int = 1) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)   # 8-bit RGBA, no interlace
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows, level)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", zlib.compress(rows.data, level)) + chunk(b"IEND", b""))
 
 
 def palette_png(rgba: np.ndarray, colors: int = 96) -> bytes:
@@ -149,7 +151,7 @@ class Stepper:
 
     def __init__(self, figsize: tuple[float, float] = (7.5, 3.2)) -> None:
         self.fig = Figure(figsize=figsize, dpi=CSS_DPI * LIVE_SCALE, layout="constrained")
-        FigureCanvasAgg(self.fig)
+        self.canvas = FigureCanvasAgg(self.fig)
         self._animated: list[Artist] = []
         self._backgrounds: dict[tuple, Any] = {}
         self._generation = 0
@@ -157,7 +159,7 @@ class Stepper:
         #: live app shows in its status line (a line of HTML under the buttons)
         self.recording = False
         self.message = ""
-        width, height = (round(v * CSS_DPI) for v in figsize)
+        width = round(figsize[0] * CSS_DPI)
         # natural CSS size, shrinking with a narrow output area, never stretched
         self.picture = W.Image(format="png", layout=W.Layout(width=f"{width}px", max_width="100%", height="auto"))
         self.status = W.HTML()
@@ -210,7 +212,7 @@ class Stepper:
     def pixels(self) -> np.ndarray:
         """Update the artists and return the figure as an ``(H, W, 4)`` RGBA array."""
         self.draw()
-        canvas = self.fig.canvas
+        canvas = self.canvas
         key = (self._generation, self.background_state(), self.fig.dpi, self.fig.patch.get_alpha(),
                tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.fig.axes))
         if any(old[0] != self._generation for old in self._backgrounds):
@@ -401,7 +403,7 @@ _SCRIPT = """<script>
       play.querySelector(".nnedu-label").textContent = "Pause";
       play.querySelector("svg").hidden = true;
       play.querySelector(".nnedu-pause").hidden = false;
-      timer = setInterval(function () { show(k + 1); if (k >= n - 1) pause(); }, %(interval)d);
+      timer = setInterval(function () { show(k + 1); if (k >= n - 1) pause(); }, PLAY_INTERVAL_MS);
     }
     var actions = {
       first: function () { pause(); show(0); },
@@ -427,7 +429,7 @@ _SCRIPT = """<script>
   var players = document.querySelectorAll(".nnedu-player");
   for (var i = 0; i < players.length; i++) setup(players[i]);
 })();
-</script>""" % {"interval": PLAY_INTERVAL_MS}
+</script>""".replace("PLAY_INTERVAL_MS);", f"{PLAY_INTERVAL_MS});")
 
 
 def player_html(name: str, frames: list[tuple[bytes, str]], size_inches: Any, caption: str) -> str:

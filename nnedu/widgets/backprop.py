@@ -8,6 +8,8 @@ on the nodes and :math:`\partial L/\partial w` on the edges, and the updated wei
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from nnedu.nn.activation import Sigmoid
@@ -49,7 +51,7 @@ class BackpropStepper(Stepper):
         once with nnedu layers."""
         rng = np.random.default_rng(self.seed)
         sizes = self.layer_sizes
-        self.linears = [Linear(a, b, rng=rng) for a, b in zip(sizes[:-1], sizes[1:])]
+        self.linears = [Linear(a, b, rng=rng) for a, b in itertools.pairwise(sizes)]
         self.sigmoids = [Sigmoid() for _ in self.linears]
         self.weights_before = [lin.weight.data.copy() for lin in self.linears]
         # forward: a_0 = x, z_l = W_l a_{l-1} + b_l, a_l = sigmoid(z_l)
@@ -70,8 +72,8 @@ class BackpropStepper(Stepper):
             self.deltas[l] = delta[0]
             grad = lin.backward(delta)
             self.gradients[f"{l - 1}.weight"] = lin.weight.grad.copy()
-            self.gradients[f"{l - 1}.bias"] = lin.bias.grad.copy()
-        SGD([p for lin in self.linears for p in (lin.weight, lin.bias)], lr=self.lr).step()
+            self.gradients[f"{l - 1}.bias"] = lin.bias.grad.copy() if lin.bias is not None else np.zeros(0)
+        SGD([p for lin in self.linears for p in lin.parameters()], lr=self.lr).step()
         self.weights_after = [lin.weight.data.copy() for lin in self.linears]
         self.position = 0
         self.message = "press Step to run the forward pass layer by layer"

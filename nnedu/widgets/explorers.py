@@ -238,7 +238,7 @@ class ConvolutionExplorer(Stepper):
         # the full output map, from the same function the Conv2d layer uses
         self.output = conv2d(x, self.kernel[None, None], None, stride=s, padding=p)[0, 0]
         size = F.conv2d_output_size(self.image.shape, self.kernel.shape, stride=s, padding=p)
-        assert self.output.shape == size, (self.output.shape, size)
+        assert isinstance(size, tuple) and self.output.shape == size, (self.output.shape, size)
         self.position = 0   # output pixels computed so far
         self.static_frames = min(self.output.size + 1, 40)
         n, k = self.image.shape[0], self.kernel.shape[0]

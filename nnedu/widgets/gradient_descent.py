@@ -6,8 +6,9 @@ Every step is ``nnedu.optim.SGD.step()`` on an ``nnedu.nn.Parameter``: the updat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 import ipywidgets as W
 import numpy as np
@@ -27,8 +28,8 @@ class Loss1D:
     """A loss of one parameter, its derivative, and a good range to plot."""
 
     formula: str
-    f: Callable[[np.ndarray], np.ndarray]
-    grad: Callable[[np.ndarray], np.ndarray]
+    f: Callable[[Any], Any]          # arrays in, arrays out; floats in, floats out
+    grad: Callable[[Any], Any]
     xlim: tuple[float, float]
     curvature: float | None = None  # L'' when it is constant (quadratics)
 
@@ -186,6 +187,7 @@ class Regression:
         self.loss_fn = MSELoss()
 
     def _set(self, w: np.ndarray) -> None:
+        assert self.model.bias is not None
         self.model.weight.data[...] = w[0]
         self.model.bias.data[...] = w[1]
 
@@ -199,6 +201,7 @@ class Regression:
         self.model.zero_grad()
         self.loss_fn(self.model(self.x[idx]), self.y[idx])
         self.model.backward(self.loss_fn.backward())
+        assert self.model.bias is not None
         return np.array([self.model.weight.grad[0, 0], self.model.bias.grad[0]])
 
     def surface(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

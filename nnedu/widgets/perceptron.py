@@ -58,8 +58,8 @@ class PerceptronStepper(Stepper):
         self.ax.set_xlim(low[0], high[0])
         self.ax.set_ylim(low[1], high[1])
         self.points.set_offsets(self.X)
-        self.points.set_color(np.where(self.y > 0, "C0", "C1"))
-        self.points.set_edgecolors("k")
+        self.points.set_facecolor(["C0" if label > 0 else "C1" for label in self.y])
+        self.points.set_edgecolor("k")
         self.message = self._describe()
 
     def step(self) -> None:

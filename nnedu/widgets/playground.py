@@ -6,11 +6,14 @@ touches the package's or numpy's global generator."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as W
 import matplotlib
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.colors import Colormap
 
 from nnedu.nn.activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from nnedu.nn.container import Sequential
@@ -37,7 +40,7 @@ class PixelGrid(Artist):
     def draw(self, renderer) -> None:
         if not self.get_visible() or self.colors is None:
             return
-        x0, y0, x1, y1 = (int(round(v)) for v in self.ax.bbox.extents)   # display pixels, y up
+        x0, y0, x1, y1 = (round(v) for v in self.ax.bbox.extents)   # display pixels, y up
         rows = np.arange(y1 - y0) * len(self.colors) // (y1 - y0)
         columns = np.arange(x1 - x0) * self.colors.shape[1] // (x1 - x0)
         image = np.ascontiguousarray(self.colors[rows[::-1]][:, columns])   # the renderer wants the top row first
@@ -49,8 +52,9 @@ class PixelGrid(Artist):
 def playground_data(name: str, noise: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     from nnedu import data
 
-    make = {"xor": data.make_xor, "circles": data.make_circles, "spirals": data.make_spirals,
-            "moons": data.make_moons}[name]
+    makers: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+        "xor": data.make_xor, "circles": data.make_circles, "spirals": data.make_spirals, "moons": data.make_moons}
+    make = makers[name]
     return make(n_samples=200, noise=noise, seed=seed)
 
 
@@ -79,7 +83,7 @@ class Playground(Stepper):
         self.watch(self.dataset, self.hidden, self.activation, self.lr, self.batch_size, self.noise)
         self.ax, self.loss_ax = self.fig.subplots(1, 2, width_ratios=[1.2, 1])
         self.grid_size = 60
-        self.colors = matplotlib.colormaps["RdBu"]
+        self.colors: Colormap = matplotlib.colormaps.get_cmap("RdBu")
         self.boundary = self.ax.add_artist(PixelGrid(self.ax))
         self.points = self.ax.scatter(np.empty(0), np.empty(0), c=np.empty(0), s=12, edgecolors="k",
                                       linewidths=0.3, cmap="RdBu", vmin=0, vmax=1)
