@@ -6,8 +6,15 @@ digits, learning curves and confusion matrices. Each function draws on a matplot
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
+    from matplotlib.figure import Figure
+    from matplotlib.image import AxesImage
 
 
 def node_positions(layer_sizes: Sequence[int]) -> list[np.ndarray]:
@@ -34,7 +41,7 @@ def label_fraction(start: np.ndarray, end: np.ndarray, low: float = 0.3, high: f
 
 
 def draw_network(
-    ax,
+    ax: Axes,
     layer_sizes: Sequence[int],
     weights: Sequence[np.ndarray] | None = None,
     node_values: Sequence[np.ndarray] | None = None,
@@ -113,8 +120,8 @@ def update_network(
                 text.set_text(label)
 
 
-def plot_decision_boundary(ax, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray,
-                           resolution: int = 150, margin: float = 0.5):
+def plot_decision_boundary(ax: Axes, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray,
+                           resolution: int = 150, margin: float = 0.5) -> tuple[AxesImage, PathCollection]:
     """Colour the plane by ``predict`` (class labels or the probability of class 1) and plot the points."""
     (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
@@ -125,7 +132,7 @@ def plot_decision_boundary(ax, predict: Callable[[np.ndarray], np.ndarray], X: n
     return image, points
 
 
-def show_digits(fig, images: np.ndarray, labels: Sequence[int] | None = None,
+def show_digits(fig: Figure, images: np.ndarray, labels: Sequence[int] | None = None,
                 predictions: Sequence[int] | None = None, columns: int = 12) -> list:
     """A grid of digit images, titled with their label (and prediction when given)."""
     n = len(images)
@@ -145,7 +152,7 @@ def show_digits(fig, images: np.ndarray, labels: Sequence[int] | None = None,
     return list(axes.flat)
 
 
-def plot_history(ax, history) -> list:
+def plot_history(ax: Axes, history: Any) -> list:
     """Learning curves from an ``nnedu.History``: loss (and validation loss) per epoch."""
     lines = []
     epochs = np.arange(1, len(history.loss) + 1)
@@ -169,7 +176,7 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     return cm
 
 
-def plot_confusion_matrix(ax, cm: np.ndarray):
+def plot_confusion_matrix(ax: Axes, cm: np.ndarray) -> AxesImage:
     """The confusion matrix as an image with its counts written in."""
     image = ax.imshow(cm, cmap="Blues")
     for (i, j), count in np.ndenumerate(cm):

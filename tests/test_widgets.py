@@ -445,10 +445,10 @@ def test_static_mode_is_a_self_contained_accessible_player(cls, monkeypatch):
     assert player["tabindex"] == "0" and n >= 2 and len(page.images) == n
     assert [b["data-action"] for b in page.buttons] == ["first", "prev", "play", "next", "last"]
     assert [b["text"] for b in page.buttons] == ["First", "Previous", "Play", "Next", "Last"]
-    assert page.counters == [f"Step 0 of {n - 1}"]
+    assert page.counters == [f"Step 1 of {n}"]
     name = cls.__name__
     for k, image in enumerate(page.images):
-        assert image["alt"].startswith(f"{name}, step {k} of {n - 1}: ") and len(image["alt"]) > len(name) + 25
+        assert image["alt"].startswith(f"{name}, step {k + 1} of {n}: ") and len(image["alt"]) > len(name) + 25
         assert ("hidden" in image) == (k > 0)
         png = Image.open(io.BytesIO(base64.b64decode(image["src"].split(",", 1)[1])))
         css_width = int(image["width"])
@@ -507,26 +507,26 @@ def test_players_work_in_a_browser_with_mouse_and_keyboard(tmp_path):
             def shown(player):
                 return player.locator("img:not([hidden])").get_attribute("alt")
 
-            assert counter(one) == "Step 0 of 6" and counter(two) == "Step 0 of 5"
+            assert counter(one) == "Step 1 of 7" and counter(two) == "Step 1 of 6"
             one.locator('button[data-action="next"]').click()
             one.locator('button[data-action="next"]').click()
-            assert counter(one) == "Step 2 of 6" and shown(one).startswith("BackpropStepper, step 2 of 6")
-            assert counter(two) == "Step 0 of 5"                            # players are independent
+            assert counter(one) == "Step 3 of 7" and shown(one).startswith("BackpropStepper, step 3 of 7")
+            assert counter(two) == "Step 1 of 6"                            # players are independent
             one.locator('button[data-action="prev"]').click()
-            assert counter(one) == "Step 1 of 6"
+            assert counter(one) == "Step 2 of 7"
             two.focus()
             page.keyboard.press("ArrowRight")
             page.keyboard.press("ArrowRight")
             page.keyboard.press("ArrowLeft")
-            assert counter(two) == "Step 1 of 5"
+            assert counter(two) == "Step 2 of 6"
             page.keyboard.press("End")
-            assert counter(two) == "Step 5 of 5"
+            assert counter(two) == "Step 6 of 6"
             page.keyboard.press("Home")
             play = two.locator('button[data-action="play"]')
             play.click()
             assert play.inner_text().strip() == "Pause" and play.get_attribute("aria-pressed") == "true"
             page.wait_for_function("() => document.querySelectorAll('.nnedu-player-counter')[1].textContent"
-                                   " === 'Step 5 of 5'", timeout=10000)
+                                   " === 'Step 6 of 6'", timeout=10000)
             assert play.inner_text().strip() == "Play"
             for box in [b.bounding_box() for b in one.locator("button").all()]:
                 assert box["height"] >= 40 and box["width"] >= 40

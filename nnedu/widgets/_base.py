@@ -28,25 +28,27 @@ The static player (the contract the site's browser tests rely on)
 
     <div class="nnedu-player" tabindex="0" data-frames="n" role="group" aria-label="...">
       <div class="nnedu-player-frames">
-        <img class="nnedu-player-frame" alt="Name, step 0 of n-1: ..." src="data:image/png;...">
-        <img class="nnedu-player-frame" alt="Name, step 1 of n-1: ..." hidden> ...
+        <img class="nnedu-player-frame" alt="Name, step 1 of n: ..." src="data:image/png;...">
+        <img class="nnedu-player-frame" alt="Name, step 2 of n: ..." hidden> ...
       </div>
       <div class="nnedu-player-controls">
         <button type="button" data-action="first">(icon) First</button>   also prev, play, next, last
-        <span class="nnedu-player-counter" aria-live="polite">Step 0 of n-1</span>
+        <span class="nnedu-player-counter" aria-live="polite">Step 1 of n</span>
       </div>
       <p class="nnedu-player-note">what the recording shows, and how to get the live widget</p>
     </div>
 
-Frame 0 is the start, so the counter reads "Step k of n-1" for frame k (n frames),
-like the figures' own "step k" titles. Buttons are at least 40 CSS px high and carry a visible word next to an inline SVG
+The counter reads "Step k of n" on the k-th of the n frames (the first shows the
+start; the figures count their own progress in other words: "after 3 updates",
+"example 2 of 24", "epoch 40"). Buttons are at least 40 CSS px high and carry a visible word next to an inline SVG
 icon; the Play button's word becomes "Pause" (and ``aria-pressed="true"``) while it
 plays. With the player (or one of its buttons) focused, the arrow keys step, Home and
 End jump, and Space on the player plays or pauses. One small inline script, the same
 for every player, sets up every player on the page once. Frames have transparent
 backgrounds and are inverted in dark mode (``html[data-theme="dark"]`` of the book's
-theme, or JupyterLab's dark theme), so they are neither light slabs on a dark page nor
-dark text on dark. Images scale down with their container (``max-width: 100%``).
+theme, or JupyterLab's dark theme; hue-rotated back, so red stays red), so they are
+neither light slabs on a dark page nor dark text on dark; the player's CSS overrides
+the theme's dark-mode rules for images and HTML outputs (white card, dimming filter). Images scale down with their container (``max-width: 100%``).
 """
 
 from __future__ import annotations
@@ -367,8 +369,10 @@ _CSS = """<style>
 .nnedu-player svg[hidden]{display:none}
 .nnedu-player-counter{margin-left:0.3em;font-variant-numeric:tabular-nums}
 .nnedu-player-note{margin:0.4em 0 0;font-size:0.9em}
-html[data-theme="dark"] .nnedu-player-frame,body[data-jp-theme-light="false"] .nnedu-player-frame{
- filter:invert(1) hue-rotate(180deg)}
+html[data-theme="dark"] .nnedu-player img.nnedu-player-frame,body[data-jp-theme-light="false"] .nnedu-player-frame{
+ filter:invert(1) hue-rotate(180deg)!important;background:none!important;padding:0!important;border-radius:0!important}
+html[data-theme="dark"] .cell_output .text_html:has(.nnedu-player){background:none!important;padding:0!important;
+ color:inherit!important}
 </style>"""
 
 #: sets up every player on the page once (each player's output carries this same script)
@@ -385,7 +389,7 @@ _SCRIPT = """<script>
     function show(i) {
       k = Math.max(0, Math.min(n - 1, i));
       for (var j = 0; j < n; j++) frames[j].hidden = (j !== k);
-      counter.textContent = "Step " + k + " of " + (n - 1);
+      counter.textContent = "Step " + (k + 1) + " of " + n;
       ["first", "prev"].forEach(function (a) { button(a).setAttribute("aria-disabled", String(k === 0)); });
       ["next", "last"].forEach(function (a) { button(a).setAttribute("aria-disabled", String(k === n - 1)); });
     }
@@ -438,7 +442,7 @@ def player_html(name: str, frames: list[tuple[bytes, str]], size_inches: Any, ca
     width, height = (round(float(v) * CSS_DPI) for v in size_inches)
     images = []
     for k, (png, description) in enumerate(frames):
-        alt = html.escape(f"{name}, step {k} of {n - 1}: {description}", quote=True)
+        alt = html.escape(f"{name}, step {k + 1} of {n}: {description}", quote=True)
         data = base64.b64encode(png).decode("ascii")
         hidden = " hidden" if k else ""
         images.append(f'<img class="nnedu-player-frame" width="{width}" height="{height}" alt="{alt}"{hidden} '
@@ -448,9 +452,9 @@ def player_html(name: str, frames: list[tuple[bytes, str]], size_inches: Any, ca
         + (' aria-pressed="false"' if action == "play" else "")
         + f'>{icon}<span class="nnedu-label">{label}</span></button>'
         for action, label, icon in _BUTTONS)
-    label = html.escape(f"{name}: a recorded run, its start and {n - 1} steps", quote=True)
+    label = html.escape(f"{name}: a recorded run of {n} steps", quote=True)
     return (f'{_CSS}<div class="nnedu-player" tabindex="0" data-frames="{n}" role="group" aria-label="{label}">'
             f'<div class="nnedu-player-frames">{"".join(images)}</div>'
             f'<div class="nnedu-player-controls">{buttons}'
-            f'<span class="nnedu-player-counter" aria-live="polite">Step 0 of {n - 1}</span></div>'
+            f'<span class="nnedu-player-counter" aria-live="polite">Step 1 of {n}</span></div>'
             f'<p class="nnedu-player-note"><em>{html.escape(caption)}</em></p></div>{_SCRIPT}')

@@ -140,7 +140,7 @@ class BackpropStepper(Stepper):
         elif self.edges_show() == "update":
             weights = self.weights_after
         update_network(self.network, weights=weights, edge_labels=edge_labels, node_labels=node_labels)
-        title = f"stage {self.position} of {len(self.stages)}: {stage}"
+        title = stage
         if self.position > L:
             title += f"   (loss {self.loss:.3f})"
         title += "   edges: ∂L/∂w" if edge_labels is not None else "   edges: weights"

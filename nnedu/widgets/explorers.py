@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import ipywidgets as W
 import numpy as np
 
@@ -48,7 +50,7 @@ class ActivationExplorer(Stepper):
         """The whole picture depends on the activation (a Step changes it) and the range."""
         return self.activation.value, self.width.value
 
-    def frames(self, n: int):
+    def frames(self, n: int) -> Iterator[int]:
         """Static frames: every activation once, from the first."""
         self.set_quietly(self.activation, self.names[0])
         self.reset()
@@ -148,7 +150,7 @@ class SoftmaxExplorer(Stepper):
         self.set_quietly(self.temperature, value)
         self.frame += 1
 
-    def frames(self, n: int):
+    def frames(self, n: int) -> Iterator[int]:
         for i in range(n):
             self.step()
             yield i
@@ -285,7 +287,7 @@ class ConvolutionExplorer(Stepper):
             if len(self.message) > 100:                 # the blur's nine terms: keep the line short
                 self.message = f"out[{i},{j}] = sum of filter × window = {self.output[i, j]:.3f}"
 
-    def frames(self, n: int):
+    def frames(self, n: int) -> Iterator[int]:
         """Static frames: the first output row pixel by pixel, then a row at a time."""
         self.reset()
         yield 0

@@ -23,6 +23,11 @@ from nnedu.widgets._base import Stepper, dropdown, slider
 DIVERGED = 1e6
 
 
+def updates(t: int) -> str:
+    """How far a run is: "start", "after 1 update", "after 12 updates"."""
+    return "start" if t == 0 else f"after {t} update{'s' if t > 1 else ''}"
+
+
 @dataclass(frozen=True)
 class Loss1D:
     """A loss of one parameter, its derivative, and a good range to plot."""
@@ -73,10 +78,10 @@ class GradientDescent1D(Stepper):
     def loss(self) -> Loss1D:
         return LOSSES_1D[self.loss_choice.value]
 
-    def controls(self):
+    def controls(self) -> list[W.Widget]:
         return [self.loss_choice, self.lr, self.start]
 
-    def buttons(self):
+    def buttons(self) -> list[W.Widget]:
         return [self.step_button, self.n_steps, self.run_button, self.reset_button]
 
     def reset(self) -> None:
@@ -133,7 +138,7 @@ class GradientDescent1D(Stepper):
 
     def _describe(self) -> str:
         w = self.current
-        return f"step {len(self.history) - 1}: w = {w:.4f}, L(w) = {float(self.loss.f(w)):.4f}, dL/dw = {float(self.loss.grad(w)):.4f}"
+        return f"{updates(len(self.history) - 1)}: w = {w:.4f}, L(w) = {float(self.loss.f(w)):.4f}, dL/dw = {float(self.loss.grad(w)):.4f}"
 
     def draw(self) -> None:
         ws = np.array(self.history)
@@ -144,7 +149,7 @@ class GradientDescent1D(Stepper):
         span = 0.15 * (self.loss.xlim[1] - self.loss.xlim[0])
         self.tangent.set_data([w - span, w + span], [height - slope * span, height + slope * span])
         self.point.set_data([w], [height])
-        label = "diverged" if self.diverged else f"step {len(ws) - 1}"
+        label = "diverged" if self.diverged else updates(len(ws) - 1)
         self.ax.set_title(f"{self.loss.formula}    lr = {self.lr.value:g}, {label}", fontsize=10)
 
     def describe(self) -> str:
@@ -260,7 +265,7 @@ class GradientDescent2D(Stepper):
         self.arrow = self.ax.quiver([0], [0], [0], [0], color="C0", angles="xy", scale_units="xy", scale=1)
         (self.loss_line,) = self.loss_ax.plot([], [], "o-", ms=3, color="C3")
         self.animate(self.path, self.arrow, self.loss_line, self.loss_ax.title)
-        self.loss_ax.set_xlabel("step")
+        self.loss_ax.set_xlabel("update")
         self.loss_ax.set_ylabel("loss")
         self.loss_ax.set_yscale("log")
         self._contours = None
@@ -324,7 +329,7 @@ class GradientDescent2D(Stepper):
             return
         self.history.append(self.w.data.copy())
         w, loss = self.history[-1], self.losses()[-1]
-        self.message = f"step {len(self.history) - 1}: w = ({w[0]:.3f}, {w[1]:.3f}), loss {loss:.4g}"
+        self.message = f"{updates(len(self.history) - 1)}: w = ({w[0]:.3f}, {w[1]:.3f}), loss {loss:.4g}"
 
     def losses(self) -> np.ndarray:
         path = np.array(self.history)
@@ -348,7 +353,7 @@ class GradientDescent2D(Stepper):
         # limits that change rarely: the picture behind the curve is redrawn only then
         self.loss_ax.set_xlim(0, 10 * max(1, int(np.ceil((len(losses) - 1) / 10))))
         self.loss_ax.set_ylim(*_decades((losses + shift).min() * 0.5, (losses + shift).max() * 2))
-        label = "diverged" if self.diverged else f"step {len(path) - 1}"
+        label = "diverged" if self.diverged else updates(len(path) - 1)
         self.loss_ax.set_title(f"{self.optimizer_choice.value}, lr {self.lr.value:g}: {label}", fontsize=9)
 
     def __repr__(self) -> str:

@@ -6,6 +6,8 @@ example is looked at, the boundary before and after, and the weights.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import ipywidgets as W
 import numpy as np
 
@@ -107,10 +109,10 @@ class PerceptronStepper(Stepper):
         self._boundary(self.before_line, s.w_before, s.b_before)
         self._boundary(self.after_line, s.w_after, s.b_after)
         verdict = "update" if s.updated else "no update"
-        self.ax.set_title(f"{self.dataset.value.upper()}, step {self.position}/{len(self.history)}: {verdict}, "
+        self.ax.set_title(f"{self.dataset.value.upper()}, example {self.position} of {len(self.history)}: {verdict}, "
                           f"w = {np.round(s.w_after, 2).tolist()}, b = {s.b_after:.2f}", fontsize=9)
 
-    def frames(self, n: int):
+    def frames(self, n: int) -> Iterator[int]:
         self.reset()
         total = min(n, len(self.history) + 1)
         yield 0

@@ -6,7 +6,7 @@ touches the package's or numpy's global generator."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import ipywidgets as W
 import matplotlib
@@ -169,7 +169,7 @@ class Playground(Stepper):
                 self.step()
         self.refresh()
 
-    def frames(self, n: int):
+    def frames(self, n: int) -> Iterator[int]:
         """Static frames: epoch 0, then every ``static_epochs / (n - 1)`` epochs."""
         self.reset()
         yield 0
