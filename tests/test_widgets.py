@@ -484,20 +484,35 @@ def test_players_work_in_a_browser_with_mouse_and_keyboard(tmp_path):
     first = widgets.BackpropStepper().static_html()
     second = widgets.GradientDescent1D().static_html(6)
     page_file = tmp_path / "players.html"
+    # the book's theme CSS when it is installed: its dark-mode rules for images and HTML
+    # outputs (a light card, a dimming filter) must not reach the frames
+    theme = ""
+    try:
+        from importlib.resources import files
+
+        styles = files("pydata_sphinx_theme") / "theme" / "pydata_sphinx_theme" / "static" / "styles"
+        theme = (styles / "pydata-sphinx-theme.css").read_text()
+    except (ImportError, FileNotFoundError, OSError):
+        pass
+
+    def output(player: str) -> str:      # the markup a myst-nb page puts around an HTML output
+        return f'<div class="cell_output"><div class="output text_html">{player}</div></div>'
+
     page_file.write_text('<!doctype html><html data-theme="light"><head><meta charset="utf-8">'
-                         '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
-                         f'<body style="margin:0 auto;max-width:730px">{first}{second}</body></html>')
+                         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                         f'<style>{theme}</style></head><body><div class="bd-content" style="margin:0 auto;'
+                         f'max-width:730px">{output(first)}{output(second)}</div></body></html>')
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        for width, theme in [(1280, "light"), (390, "light"), (1280, "dark")]:
+        for width, mode in [(1280, "light"), (390, "light"), (1280, "dark")]:
             page = browser.new_page(viewport={"width": width, "height": 800})
             messages: list[str] = []
             page.on("console", lambda m, out=messages: out.append(f"{m.type}: {m.text}"))
             page.on("pageerror", lambda e, out=messages: out.append(f"error: {e}"))
             page.goto(page_file.as_uri())
-            page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+            page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
             players = page.locator(".nnedu-player")
             one, two = players.nth(0), players.nth(1)
 
@@ -533,9 +548,12 @@ def test_players_work_in_a_browser_with_mouse_and_keyboard(tmp_path):
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             image = one.locator("img:not([hidden])").bounding_box()
             assert image["width"] <= min(width, 730) + 0.5
-            if theme == "dark":
-                assert "invert" in page.evaluate(
-                    "getComputedStyle(document.querySelector('.nnedu-player-frame')).filter")
+            if mode == "dark":
+                frame = "getComputedStyle(document.querySelector('.nnedu-player-frame'))"
+                assert page.evaluate(f"{frame}.filter").startswith("invert(1)")
+                assert page.evaluate(f"{frame}.backgroundColor") == "rgba(0, 0, 0, 0)"
+                assert page.evaluate("getComputedStyle(document.querySelector('.text_html')).backgroundColor") \
+                    == "rgba(0, 0, 0, 0)"
             assert messages == []
             page.close()
         browser.close()
