@@ -89,7 +89,8 @@ class Playground(Stepper):
                                       linewidths=0.3, cmap="RdBu", vmin=0, vmax=1)
         (self.loss_line,) = self.loss_ax.plot([], [], color="C3")
         self.points.set_zorder(self.boundary.get_zorder() + 1)      # the points over the colours
-        self.animate(self.boundary, self.points, self.loss_line, self.ax.title, self.loss_ax.title)
+        # one changing title (a line of text costs as much to draw as the boundary)
+        self.animate(self.boundary, self.points, self.loss_line, self.ax.title)
         self.loss_ax.set_xlabel("epoch")
         self.loss_ax.set_ylabel("training loss")
         self.reset()
@@ -139,6 +140,7 @@ class Playground(Stepper):
         self.ax.set_ylim(y0, y1)
         self.points.set_offsets(self.X)
         self.points.set_array(self.y.astype(float))
+        self.loss_ax.set_title(f"hidden {sizes}, {self.activation.value}, lr {self.lr.value:g}", fontsize=10)
 
     @property
     def epoch(self) -> int:
@@ -203,9 +205,8 @@ class Playground(Stepper):
         top = max(self.history.loss) if self.history.loss else 1.0
         self.loss_ax.set_ylim(0, 0.2 * np.ceil(top * 1.05 / 0.2))
         accuracy = f", accuracy {self.history.accuracy[-1]:.2f}" if self.history.accuracy else ""
-        self.ax.set_title(f"{self.dataset.value}: epoch {self.epoch}{accuracy}", fontsize=10)
-        last = f"{self.history.loss[-1]:.3f}" if self.history.loss else "–"
-        self.loss_ax.set_title(f"hidden {self.model_sizes}, {self.activation.value}: loss {last}", fontsize=10)
+        last = f", loss {self.history.loss[-1]:.3f}" if self.history.loss else ""
+        self.ax.set_title(f"{self.dataset.value}, epoch {self.epoch}{last}{accuracy}", fontsize=10)
 
     def __repr__(self) -> str:
         return f"Playground(dataset={self.dataset.value!r}, hidden={self.model_sizes})"
