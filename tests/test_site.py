@@ -319,13 +319,27 @@ def test_figures_are_shown_at_three_quarters_of_their_natural_width(visit, path,
 
 
 @needs_browser
-def test_dark_mode_shows_the_dark_rendering_of_each_figure(visit):
-    path = "book/02_neurons_and_perceptrons.html"
+@pytest.mark.parametrize("path", ["book/02_neurons_and_perceptrons.html", "book/08_backpropagation.html"])
+def test_dark_mode_shows_the_dark_rendering_of_each_figure(visit, path):
     for dark in (False, True):
         v = visit(path, dark=dark)
         shown = v.page.evaluate("""() => [...document.querySelectorAll('img.nnedu-figure')]
             .filter(i => i.getBoundingClientRect().width > 0).map(i => i.classList.contains('only-dark'))""")
-        assert shown and all(s == dark for s in shown), (dark, shown)
+        assert all(s == dark for s in shown), (dark, shown)
+        assert shown or v.page.locator("div.nnedu-player").count(), f"{path} has neither figures nor players"
+        # and nothing behind a figure paints a light slab on the dark page
+        light_behind = v.page.evaluate("""() => [...document.querySelectorAll('img.nnedu-figure, .nnedu-player')]
+          .filter(e => e.getBoundingClientRect().width > 0).flatMap(e => {
+            const found = [];
+            for (let p = e; p && p.tagName !== 'ARTICLE'; p = p.parentElement) {
+              const m = getComputedStyle(p).backgroundColor.match(/[\\d.]+/g).map(Number);
+              const alpha = m.length > 3 ? m[3] : 1;
+              if (alpha > 0.1 && (0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2]) / 255 > 0.5)
+                found.push(p.tagName + '.' + p.className);
+            }
+            return found; })""")
+        if dark:
+            assert not light_behind, f"light backgrounds behind figures in dark mode: {light_behind[:3]}"
 
 
 def steppers_in(site: Path) -> list[str]:
