@@ -191,6 +191,11 @@ class Stepper:
         """What the picture shows, in words (status line, alt text of a recorded frame)."""
         return self.message
 
+    @property
+    def step_word(self) -> str:
+        """The button that steps: the live app's Step is the recorded player's Next."""
+        return "Next" if self.recording else "Step"
+
     def controls(self) -> list[W.Widget]:
         """The widget's own controls (sliders, dropdowns), shown above the buttons."""
         return []

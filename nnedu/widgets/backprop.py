@@ -76,7 +76,7 @@ class BackpropStepper(Stepper):
         SGD([p for lin in self.linears for p in lin.parameters()], lr=self.lr).step()
         self.weights_after = [lin.weight.data.copy() for lin in self.linears]
         self.position = 0
-        self.message = "press Step to run the forward pass layer by layer"
+        self.message = f"press {self.step_word} to run the forward pass layer by layer"
 
     @property
     def stage(self) -> str:
@@ -114,7 +114,7 @@ class BackpropStepper(Stepper):
     def describe(self) -> str:
         if self.position == 0:
             return (f"start: input x = {_vector(self.x[0])}, target t = {_vector(self.target[0], 1)}, "
-                    f"the edges show the weights; press Step for the forward pass")
+                    f"the edges show the weights; press {self.step_word} for the forward pass")
         return self.message
 
     def draw(self) -> None:

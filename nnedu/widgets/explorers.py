@@ -51,8 +51,7 @@ class ActivationExplorer(Stepper):
         return self.activation.value, self.width.value
 
     def frames(self, n: int) -> Iterator[int]:
-        """Static frames: every activation once, from the first."""
-        self.set_quietly(self.activation, self.names[0])
+        """Static frames: every activation once, from the one chosen."""
         self.reset()
         yield 0
         for i in range(1, min(n, len(self.names))):
@@ -245,7 +244,7 @@ class ConvolutionExplorer(Stepper):
         self.static_frames = min(self.output.size + 1, 40)
         n, k = self.image.shape[0], self.kernel.shape[0]
         self.message = (f"output size {size[0]}x{size[1]} = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1; "
-                        f"press Step to slide the filter")
+                        f"press {self.step_word} to slide the filter")
         self._draw_still_parts()
 
     def _draw_still_parts(self) -> None:
