@@ -253,7 +253,9 @@ def test_diverged_gradient_descent_disables_step():
     w.app  # noqa: B018 (builds the app: the first render)
     while not w.diverged:
         w.step_button.click()
-    assert w.step_button.disabled
+    assert w.step_button.disabled and w.run_button.disabled and not w.reset_button.disabled
+    w.reset_button.click()
+    assert not w.step_button.disabled and not w.run_button.disabled
 
 
 def test_live_picture_is_sharp_and_never_stretched():

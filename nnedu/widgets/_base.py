@@ -150,6 +150,9 @@ class Stepper:
 
     #: how many frames the static stepper shows
     static_frames: int = 30
+    #: lay the figure out again whenever its background is redrawn (for a widget whose
+    #: tick labels change width from one background to the next)
+    relayout: bool = False
 
     def __init__(self, figsize: tuple[float, float] = (7.5, 3.2)) -> None:
         self.fig = Figure(figsize=figsize, dpi=CSS_DPI * LIVE_SCALE, layout="constrained")
@@ -220,20 +223,26 @@ class Stepper:
         """Update the artists and return the figure as an ``(H, W, 4)`` RGBA array."""
         self.draw()
         canvas = self.canvas
-        key = (self._generation, self.background_state(), self.fig.dpi, self.fig.patch.get_alpha(),
-               tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.fig.axes))
+
+        def key() -> tuple:
+            return (self._generation, self.background_state(), self.fig.dpi, self.fig.patch.get_alpha(),
+                    tuple((ax.get_xlim(), ax.get_ylim(), ax.get_position().bounds) for ax in self.fig.axes))
+
         if any(old[0] != self._generation for old in self._backgrounds):
             self._backgrounds.clear()           # reset: the still parts may all have changed
-        if key in self._backgrounds:
-            canvas.restore_region(self._backgrounds[key])
+        if key() in self._backgrounds:
+            canvas.restore_region(self._backgrounds[key()])
         else:
+            if self.relayout:
+                self.fig.set_layout_engine("constrained")
             canvas.draw()                       # all but the animated artists
             # The first draw placed the axes; later ones keep them (re-running the layout
-            # engine at every step would cost more than the drawing itself).
+            # engine at every step would cost more than the drawing itself), unless the
+            # widget asks for a new layout with every new background.
             self.fig.set_layout_engine("none")
             if len(self._backgrounds) >= BACKGROUNDS:
                 del self._backgrounds[next(iter(self._backgrounds))]    # the oldest
-            self._backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
+            self._backgrounds[key()] = canvas.copy_from_bbox(self.fig.bbox)
         for artist in sorted(self._animated, key=lambda a: a.get_zorder()):   # stable: ties keep their order
             if artist.get_visible() and artist.figure is not None:
                 self.fig.draw_artist(artist)
@@ -249,7 +258,9 @@ class Stepper:
         text = self.describe()
         if self.finished:
             text = f"{text} (last stage: press Reset to start again)" if text else "last stage: press Reset"
-        self.step_button.disabled = self.finished
+        for button in self.buttons():               # Step, and Run / Play where a widget has them
+            if isinstance(button, W.Button) and button is not self.reset_button:
+                button.disabled = self.finished
         self.status.value = f"<code>{html.escape(text)}</code>" if text else ""
 
     def _step_and_show(self) -> None:
@@ -284,9 +295,10 @@ class Stepper:
         if not hasattr(self, "_app"):
             self.refresh()
             controls = self.controls()
+            self.picture.add_class("nnedu-live-picture")
             self._app = W.VBox([W.HBox(controls, layout=W.Layout(flex_flow="row wrap")) if controls else W.HTML(),
                                 W.HBox(self.buttons(), layout=W.Layout(flex_flow="row wrap")),
-                                self.status, self.picture])
+                                self.status, self.picture, W.HTML(_LIVE_CSS)])
         return self._app
 
     # -- static ----------------------------------------------------------------------
@@ -341,6 +353,11 @@ class Stepper:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+#: JupyterLab's dark theme: the live picture (drawn on white) inverted, like the book's frames
+_LIVE_CSS = ("<style>body[data-jp-theme-light='false'] .nnedu-live-picture"
+             "{filter: invert(1) hue-rotate(180deg)}</style>")
 
 
 # -- the static player -------------------------------------------------------------------

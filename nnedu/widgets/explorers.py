@@ -18,6 +18,8 @@ class ActivationExplorer(Stepper):
     """An activation from ``nnedu.functional.ACTIVATIONS`` and its derivative, with the
     regions where the derivative (almost) vanishes shaded."""
 
+    relayout = True    # each activation has its own value range, hence tick labels
+
     def __init__(self, name: str = "sigmoid", width: float = 8.0) -> None:
         super().__init__(figsize=(7.0, 2.8))
         self.names = list(F.ACTIVATIONS)
@@ -84,10 +86,12 @@ class ActivationExplorer(Stepper):
         for start, stop in zip(edges[::2], edges[1::2]):
             for ax in (self.ax_g, self.ax_d):
                 self.shades.append(ax.axvspan(z[start], z[stop - 1], color="0.85", zorder=0))
-        for ax, values, label in [(self.ax_g, g, f"g(z) = {self.activation.value}(z)"), (self.ax_d, d, "g'(z)")]:
+        # the derivative's axis always shows 0 and 1: a constant g' is then read at a glance
+        for ax, low, high, label in [(self.ax_g, g.min(), g.max(), f"g(z) = {self.activation.value}(z)"),
+                                     (self.ax_d, min(d.min(), 0.0), max(d.max(), 1.0), "g'(z)")]:
             ax.set_xlim(z[0], z[-1])
-            pad = 0.1 * (values.max() - values.min() + 1e-9)
-            ax.set_ylim(values.min() - pad - 0.05, values.max() + pad + 0.05)
+            pad = 0.1 * (high - low + 1e-9)
+            ax.set_ylim(low - pad - 0.05, high + pad + 0.05)
             ax.set_title(label, fontsize=10)
         self.message = f"|g'(z)| < {VANISHING} (shaded) on {100 * self.vanishing_fraction():.0f}% of this range"
         self.ax_d.set_xlabel(self.message, fontsize=9)
