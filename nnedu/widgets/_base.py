@@ -160,6 +160,7 @@ class Stepper:
         self._animated: list[Artist] = []
         self._backgrounds: dict[tuple, Any] = {}
         self._generation = 0
+        self._laid_out = -1                     # the generation the layout was made for
         #: True while a static run is recorded: a figure then writes in itself what the
         #: live app shows in its status line (a line of HTML under the buttons)
         self.recording = False
@@ -224,25 +225,29 @@ class Stepper:
         self.draw()
         canvas = self.canvas
 
-        def key() -> tuple:
-            return (self._generation, self.background_state(), self.fig.dpi, self.fig.patch.get_alpha(),
-                    tuple((ax.get_xlim(), ax.get_ylim(), ax.get_position().bounds) for ax in self.fig.axes))
-
+        key = (self._generation, self.background_state(), self.fig.dpi, self.fig.patch.get_alpha(),
+               tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.fig.axes))
         if any(old[0] != self._generation for old in self._backgrounds):
             self._backgrounds.clear()           # reset: the still parts may all have changed
-        if key() in self._backgrounds:
-            canvas.restore_region(self._backgrounds[key()])
+        if key in self._backgrounds:
+            background, positions = self._backgrounds[key]
+            for ax, position in zip(self.fig.axes, positions):
+                ax.set_position(position)       # the layout this background was drawn with
+            canvas.restore_region(background)
         else:
-            if self.relayout:
+            if self.relayout or self._laid_out != self._generation:
                 self.fig.set_layout_engine("constrained")
+                self._laid_out = self._generation
             canvas.draw()                       # all but the animated artists
-            # The first draw placed the axes; later ones keep them (re-running the layout
-            # engine at every step would cost more than the drawing itself), unless the
-            # widget asks for a new layout with every new background.
+            # The first draw after a reset places the axes; later ones keep them
+            # (re-running the layout engine at every step would cost more than the
+            # drawing itself), unless the widget asks for a new layout with every new
+            # background.
             self.fig.set_layout_engine("none")
             if len(self._backgrounds) >= BACKGROUNDS:
                 del self._backgrounds[next(iter(self._backgrounds))]    # the oldest
-            self._backgrounds[key()] = canvas.copy_from_bbox(self.fig.bbox)
+            self._backgrounds[key] = (canvas.copy_from_bbox(self.fig.bbox),
+                                      [ax.get_position() for ax in self.fig.axes])
         for artist in sorted(self._animated, key=lambda a: a.get_zorder()):   # stable: ties keep their order
             if artist.get_visible() and artist.figure is not None:
                 self.fig.draw_artist(artist)

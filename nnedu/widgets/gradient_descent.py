@@ -248,6 +248,7 @@ class GradientDescent2D(Stepper):
     """Contours of a 2-D loss, the path of an optimiser on it, and the loss per step."""
 
     static_frames = 18
+    relayout = True    # the loss axis gains and loses powers of ten
 
     def __init__(self, surface: str = "elongated bowl", optimizer: str = "gradient descent",
                  lr: float = 0.09, momentum: float = 0.8, start: tuple[float, float] | None = None,
