@@ -559,3 +559,27 @@ def test_players_work_in_a_browser_with_mouse_and_keyboard(tmp_path):
             assert messages == []
             page.close()
         browser.close()
+
+
+def test_a_player_over_budget_is_recorded_at_a_lower_resolution(monkeypatch):
+    from nnedu.widgets import _base
+
+    full = widgets.GradientDescent1D().static_html(4)
+    monkeypatch.setattr(_base, "STATIC_BUDGET", int(len(full) * 0.6))
+    smaller = widgets.GradientDescent1D().static_html(4)
+    assert len(smaller) <= _base.STATIC_BUDGET < len(full)
+
+    def first_width(html: str) -> int:
+        data = re.search(r'base64,([A-Za-z0-9+/=]+)', html).group(1)
+        return Image.open(io.BytesIO(base64.b64decode(data))).size[0]
+
+    assert first_width(smaller) < first_width(full) == round(7.0 * CSS_DPI * _base.STATIC_SCALES[0])
+    assert 'width="672"' in smaller                          # shown at the same CSS size
+
+
+def test_nnedu_static_is_read_in_one_place():
+    from pathlib import Path
+
+    sources = {p.name: p.read_text() for p in Path(widgets.__file__).parent.glob("*.py")}
+    readers = {name for name, text in sources.items() if "environ" in text}
+    assert readers == {"_base.py"} and sources["_base.py"].count("environ") == 1
