@@ -40,7 +40,7 @@ The static player (the contract the site's browser tests rely on)
 
 The counter reads "Step k of n" on the k-th of the n frames (the first shows the
 start; the figures count their own progress in other words: "after 3 updates",
-"example 2 of 24", "epoch 40"). Buttons are at least 40 CSS px high and carry a visible word next to an inline SVG
+"check 2 of 24", "epoch 40"). Buttons are at least 40 CSS px high and carry a visible word next to an inline SVG
 icon; the Play button's word becomes "Pause" (and ``aria-pressed="true"``) while it
 plays. With the player (or one of its buttons) focused, the arrow keys step, Home and
 End jump, and Space on the player plays or pauses. One small inline script, the same

@@ -109,7 +109,7 @@ class PerceptronStepper(Stepper):
         self._boundary(self.before_line, s.w_before, s.b_before)
         self._boundary(self.after_line, s.w_after, s.b_after)
         verdict = "update" if s.updated else "no update"
-        self.ax.set_title(f"{self.dataset.value.upper()}, example {self.position} of {len(self.history)}: {verdict}, "
+        self.ax.set_title(f"{self.dataset.value.upper()}, check {self.position} of {len(self.history)}: {verdict}, "
                           f"w = {np.round(s.w_after, 2).tolist()}, b = {s.b_after:.2f}", fontsize=9)
 
     def frames(self, n: int) -> Iterator[int]:
