@@ -40,15 +40,18 @@ The static player (the contract the site's browser tests rely on)
 
 The counter reads "Step k of n" on the k-th of the n frames (the first shows the
 start; the figures count their own progress in other words: "after 3 updates",
-"check 2 of 24", "epoch 40"). Buttons are at least 40 CSS px high and carry a visible word next to an inline SVG
-icon; the Play button's word becomes "Pause" (and ``aria-pressed="true"``) while it
-plays. With the player (or one of its buttons) focused, the arrow keys step, Home and
-End jump, and Space on the player plays or pauses. One small inline script, the same
-for every player, sets up every player on the page once. Frames have transparent
+"check 2 of 24", "epoch 40"). Every frame's alt text is "<Widget>, step k of n: "
+followed by what it shows. Buttons are at least 40 CSS px high and carry a visible
+word next to an inline SVG icon; the Play button's word becomes "Pause" (and
+``aria-pressed="true"``) while it plays. With the player (or one of its buttons)
+focused, the arrow keys step, Home and End jump, and Space or Enter on the player
+plays or pauses. One small inline script, the same for every player, sets up every
+player on the page once. Images scale down with their container (``max-width: 100%``)
+and are never shown larger than their natural CSS size. Frames have transparent
 backgrounds and are inverted in dark mode (``html[data-theme="dark"]`` of the book's
 theme, or JupyterLab's dark theme; hue-rotated back, so red stays red), so they are
 neither light slabs on a dark page nor dark text on dark; the player's CSS overrides
-the theme's dark-mode rules for images and HTML outputs (white card, dimming filter). Images scale down with their container (``max-width: 100%``).
+the theme's dark-mode rules for images and HTML outputs (white card, dimming filter).
 """
 
 from __future__ import annotations
