@@ -63,6 +63,7 @@ class Playground(Stepper):
     trains one epoch, Play several."""
 
     static_frames = 16
+    relayout = True    # the epoch axis grows: "300" needs more room than "20"
     #: epochs the recorded run trains for (spread over its frames)
     static_epochs = 300
 
