@@ -270,6 +270,7 @@ class GradientDescent2D(Stepper):
         self.loss_ax.set_ylabel("loss")
         self.loss_ax.set_yscale("log")
         self._contours = None
+        self._contoured = ""       # the surface the contours show
         self.reset()
 
     @property
@@ -295,15 +296,17 @@ class GradientDescent2D(Stepper):
         self.history = [self.w.data.copy()]
         self.diverged = False
         self.message = ""
-        if self._contours is not None:
-            self._contours.remove()
-        a, b = np.meshgrid(np.linspace(*s.xlim, 120), np.linspace(*s.ylim, 120))
-        z = s.f(a, b)
-        levels = np.quantile(z, np.linspace(0.01, 0.95, 14))
-        self._contours = self.ax.contour(a, b, z, levels=np.unique(levels), cmap="Greys", linewidths=0.7)
-        self.ax.set_xlim(*s.xlim)
-        self.ax.set_ylim(*s.ylim)
-        self.ax.set_title(s.formula, fontsize=9)
+        if self._contoured != self.surface_choice.value:       # a learning rate or optimizer change keeps them
+            if self._contours is not None:
+                self._contours.remove()
+            a, b = np.meshgrid(np.linspace(*s.xlim, 120), np.linspace(*s.ylim, 120))
+            z = s.f(a, b)
+            levels = np.quantile(z, np.linspace(0.01, 0.95, 14))
+            self._contours = self.ax.contour(a, b, z, levels=np.unique(levels), cmap="Greys", linewidths=0.7)
+            self._contoured = self.surface_choice.value
+            self.ax.set_xlim(*s.xlim)
+            self.ax.set_ylim(*s.ylim)
+            self.ax.set_title(s.formula, fontsize=9)
 
     @property
     def finished(self) -> bool:
