@@ -135,14 +135,32 @@ def _swap(colour: Any) -> Any:
     return DARK_TEXT if _is_ink(colour) else colour
 
 
+def _is_paper(colour: Any) -> bool:
+    """White or nearly: the fill of node circles, label boxes and legends on the light theme."""
+    from matplotlib.colors import to_rgba
+
+    try:
+        r, g, b, a = to_rgba(colour)
+    except (ValueError, TypeError):
+        return False
+    return a > 0 and min(r, g, b) > 0.9
+
+
+def _fill(colour: Any) -> Any:
+    return DARK_SURFACE if _is_paper(colour) else colour
+
+
 def _dark_copy(fig: Any) -> Any:
     """A copy of ``fig`` for the dark theme: transparent, with light text, axes and black lines.
 
-    What the data look like (images, colour maps, coloured lines and text written inside
-    the axes over the data) is kept as it is.
+    Black and dark grey (ink) become light, white fills (node circles, label boxes, legends)
+    become the dark surface; what the data look like (images, colour maps, coloured lines,
+    and text written over an image) is kept as it is.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.collections import Collection
+    from matplotlib.collections import Collection, QuadMesh
+    from matplotlib.contour import ContourSet
+    from matplotlib.image import AxesImage
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -172,6 +190,18 @@ def _dark_copy(fig: Any) -> Any:
                     artist.set_facecolor(DARK_TEXT)
             elif isinstance(artist, Patch) and artist is not ax.patch:
                 artist.set_edgecolor(_swap(artist.get_edgecolor()))
+                artist.set_facecolor(_fill(artist.get_facecolor()))
+        # Text written over an image or a filled contour keeps its colour (it was chosen for
+        # the data under it); other text in the axes, and the boxes behind it, turn dark.
+        over_data = any(isinstance(a, (AxesImage, QuadMesh, ContourSet)) for a in ax.get_children())
+        for text in ax.texts:
+            box = text.get_bbox_patch()
+            if box is not None and _is_paper(box.get_facecolor()):
+                box.set_facecolor(DARK_SURFACE)
+                box.set_edgecolor(_swap(box.get_edgecolor()))
+                text.set_color(_swap(text.get_color()))
+            elif not over_data:
+                text.set_color(_swap(text.get_color()))
         for line in ax.get_xgridlines() + ax.get_ygridlines():
             line.set_color(_swap(line.get_color()))
     for legend in [ax.get_legend() for ax in copy.axes] + list(copy.legends):
