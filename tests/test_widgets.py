@@ -445,8 +445,8 @@ def test_static_mode_is_a_self_contained_accessible_player(cls, monkeypatch):
     player = page.players[0]
     n = int(player["data-frames"])
     assert player["tabindex"] == "0" and n >= 2 and len(page.images) == n
-    assert [b["data-action"] for b in page.buttons] == ["first", "prev", "play", "next", "last"]
-    assert [b["text"] for b in page.buttons] == ["First", "Previous", "Play", "Next", "Last"]
+    assert [b["data-action"] for b in page.buttons] == ["first", "prev", "play", "next", "last", "zoom"]
+    assert [b["text"] for b in page.buttons] == ["First", "Previous", "Play", "Next", "Last", "Zoom"]
     assert page.counters == [f"Step 1 of {n}"]
     name = cls.__name__
     for k, image in enumerate(page.images):
@@ -545,11 +545,22 @@ def test_players_work_in_a_browser_with_mouse_and_keyboard(tmp_path):
             page.wait_for_function("() => document.querySelectorAll('.nnedu-player-counter')[1].textContent"
                                    " === 'Step 6 of 6'", timeout=10000)
             assert play.inner_text().strip() == "Play"
-            for box in [b.bounding_box() for b in one.locator("button").all()]:
+            for box in [b.bounding_box() for b in one.locator("button").all() if b.is_visible()]:
                 assert box["height"] >= 40 and box["width"] >= 40
             assert page.evaluate("document.documentElement.scrollWidth") <= width
-            image = one.locator("img:not([hidden])").bounding_box()
-            assert image["width"] <= min(width, 730) + 0.5
+            frame = one.locator("img:not([hidden])")
+            natural = int(frame.get_attribute("width"))
+            assert frame.bounding_box()["width"] <= min(width, 730) + 0.5
+            zoom = one.locator('button[data-action="zoom"]')
+            assert zoom.is_visible() == (width < 600)              # only where frames are shrunk
+            if width < 600:
+                zoom.click()                  # the frame at its natural size, scrolling in its own box
+                assert zoom.get_attribute("aria-pressed") == "true"
+                assert abs(frame.bounding_box()["width"] - natural) < 1
+                assert one.locator(".nnedu-player-frames").evaluate("e => e.scrollWidth > e.clientWidth")
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                zoom.click()
+                assert frame.bounding_box()["width"] < natural
             if mode == "dark":
                 frame = "getComputedStyle(document.querySelector('.nnedu-player-frame'))"
                 assert page.evaluate(f"{frame}.filter").startswith("invert(1)")

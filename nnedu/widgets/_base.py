@@ -43,7 +43,9 @@ start; the figures count their own progress in other words: "after 3 updates",
 "check 2 of 24", "epoch 40"). Every frame's alt text is "<Widget>, step k of n: "
 followed by what it shows. Buttons are at least 40 CSS px high and carry a visible
 word next to an inline SVG icon; the Play button's word becomes "Pause" (and
-``aria-pressed="true"``) while it plays. With the player (or one of its buttons)
+``aria-pressed="true"``) while it plays. On a screen narrower than 600 px, where a
+frame is shrunk to about half its size, a sixth button, ``data-action="zoom"``, shows
+the frame at its natural size in a box that scrolls sideways (the page never does). With the player (or one of its buttons)
 focused, the arrow keys step, Home and End jump, and Space or Enter on the player
 plays or pauses. One small inline script, the same for every player, sets up every
 player on the page once. Images scale down with their container (``max-width: 100%``)
@@ -382,12 +384,25 @@ _BUTTONS = [
      'width="16" height="16" hidden class="nnedu-pause"><path fill="currentColor" d="M3 2h4v12H3zM9 2h4v12H9z"/></svg>'),
     ("next", "Next", _icon("M4 2v12l9-6z")),
     ("last", "Last", _icon("M2 2v12l9-6zM12 2h2v12h-2z")),
+    # only on a narrow screen: the frame at its natural size, in a box that scrolls sideways
+    ("zoom", "Zoom", _icon("M6.5 1a5.5 5.5 0 0 1 4.4 8.8l4 4-1.1 1.1-4-4A5.5 5.5 0 1 1 6.5 1zm0 2a3.5 3.5 0 1 0 0 7 "
+                           "3.5 3.5 0 0 0 0-7z")),
 ]
 
 _CSS = """<style>
 .nnedu-player{max-width:100%;margin:0.5em 0 1em;border-radius:6px}
 .nnedu-player:focus-visible{outline:3px solid var(--pst-color-primary,#1a73e8);outline-offset:3px}
 .nnedu-player-frame{display:block;max-width:100%;height:auto}
+.nnedu-player-frames{max-width:100%;contain:inline-size}
+.nnedu-player.nnedu-zoomed .nnedu-player-frames{overflow-x:auto;scrollbar-width:thin;
+ scrollbar-color:var(--pst-color-border,#8a8a8a) transparent;padding-bottom:4px}
+.nnedu-player.nnedu-zoomed .nnedu-player-frames::-webkit-scrollbar{height:8px}
+.nnedu-player.nnedu-zoomed .nnedu-player-frames::-webkit-scrollbar-thumb{background:var(--pst-color-border,#8a8a8a);
+ border-radius:4px}
+.nnedu-player button[aria-pressed="true"]{border-color:var(--pst-color-primary,#1a73e8);border-width:2px}
+.nnedu-player.nnedu-zoomed .nnedu-player-frame{max-width:none}
+.nnedu-player button[data-action="zoom"]{display:none}
+@media (max-width:600px){.nnedu-player button[data-action="zoom"]{display:inline-flex}}
 .nnedu-player-frame[hidden]{display:none}
 .nnedu-player-controls{display:flex;flex-wrap:wrap;align-items:center;gap:0.4em;margin-top:0.4em}
 .nnedu-player button{display:inline-flex;align-items:center;gap:0.35em;min-height:40px;min-width:40px;
@@ -444,7 +459,11 @@ _SCRIPT = """<script>
       prev: function () { pause(); show(k - 1); },
       next: function () { pause(); show(k + 1); },
       last: function () { pause(); show(n - 1); },
-      play: function () { if (timer === null) start(); else pause(); }
+      play: function () { if (timer === null) start(); else pause(); },
+      zoom: function () {
+        var zoomed = player.classList.toggle("nnedu-zoomed");
+        button("zoom").setAttribute("aria-pressed", String(zoomed));
+      }
     };
     player.addEventListener("click", function (event) {
       var target = event.target.closest("button[data-action]");
@@ -479,7 +498,7 @@ def player_html(name: str, frames: list[tuple[bytes, str]], size_inches: Any, ca
                       f'src="data:image/png;base64,{data}">')
     buttons = "".join(
         f'<button type="button" data-action="{action}"'
-        + (' aria-pressed="false"' if action == "play" else "")
+        + (' aria-pressed="false"' if action in ("play", "zoom") else "")
         + f'>{icon}<span class="nnedu-label">{label}</span></button>'
         for action, label, icon in _BUTTONS)
     label = html.escape(f"{name}: a recorded run of {n} steps", quote=True)
