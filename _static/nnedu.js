@@ -14,7 +14,8 @@
 
   /** A TeX fragment as readable plain text: \mathbf{w}^\top \mathbf{x} -> wᵀ x. */
   function texToText(tex) {
-    let s = tex;
+    let s = tex.replace(/\\begin\{[^}]*\}|\\end\{[^}]*\}/g, " ");
+    s = s.replace(/\\\{/g, "\u0001").replace(/\\\}/g, "\u0002");   // literal braces \{ \}
     for (let i = 0; i < 4; i++) {
       s = s.replace(/\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, "($1)/($2)");
     }
@@ -22,6 +23,7 @@
     s = s.replace(/\\([A-Za-z]+)/g, (m, name) => (name in SYMBOLS ? SYMBOLS[name] : ""));
     s = s.replace(/\\[,;:! ]/g, " ").replace(/\\\\/g, " ");
     s = s.replace(/\^\s*ᵀ/g, "ᵀ").replace(/[{}]/g, "").replace(/&/g, " ");
+    s = s.replace(/\u0001/g, "{").replace(/\u0002/g, "}");
     return s.replace(/\s+/g, " ").trim();
   }
 

@@ -429,9 +429,11 @@ def test_search_finds_a_word_from_chapter_8_and_shows_maths_as_text(visit):
     v.page.wait_for_timeout(1000)   # summaries arrive one page at a time
     snippets = v.page.eval_on_selector_all("ul.search li p.context", "els => els.map(e => e.textContent)")
     assert snippets, "no search result snippets"
-    raw = [s for s in snippets if re.search(r"\\\(|\\\)|\\mathbf|\\frac|\$\$", s)]
+    raw = [s for s in snippets if re.search(r"\\\(|\\\)|\\[{}]|\\[A-Za-z]{2,}|\$\$", s)]
     assert not raw, f"search snippets with raw TeX: {raw[:3]}"
     assert v.page.evaluate("() => window.nneduPlainMaths('a \\\\(\\\\mathbf{w}^\\\\top \\\\mathbf{x}\\\\) b')") == "a wᵀ x b"
+    assert v.page.evaluate(r"() => window.nneduPlainMaths('x \\(\\{0, 1\\}\\) and \\[\\begin{split}a &= \\frac{1}{2}\\end{split}\\]')") \
+        == "x {0, 1} and  a = (1)/(2) "
 
 
 @needs_browser
