@@ -188,6 +188,8 @@ def _dark_copy(fig: Any) -> Any:
                 faces = artist.get_facecolor()
                 if len(faces) and all(_is_ink(c) for c in faces):
                     artist.set_facecolor(DARK_TEXT)
+                elif len(faces) and all(_is_paper(c) for c in faces):   # white markers, e.g. nodes
+                    artist.set_facecolor(DARK_SURFACE)
             elif isinstance(artist, Patch) and artist is not ax.patch:
                 artist.set_edgecolor(_swap(artist.get_edgecolor()))
                 artist.set_facecolor(_fill(artist.get_facecolor()))

@@ -116,6 +116,8 @@ def test_show_needs_an_alt_text_and_draws_a_dark_variant(monkeypatch):
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1], "k--")
     ax.set_title("a title")
+    ax.scatter([0.5], [0.5], s=400, facecolors="white", edgecolors="black")   # a node
+    ax.text(0.5, 0.5, "1", color="black")                                       # its value
     with pytest.raises(ValueError, match="alt text"):
         style.show(fig, alt="  ")
     dark = style._dark_copy(fig)
@@ -123,6 +125,9 @@ def test_show_needs_an_alt_text_and_draws_a_dark_variant(monkeypatch):
     assert to_hex(dark_ax.title.get_color()) == style.DARK_TEXT
     assert to_hex(dark_ax.lines[0].get_color()) == style.DARK_TEXT   # black lines turn light
     assert dark.patch.get_alpha() == 0.0
+    node = dark_ax.collections[0]
+    assert to_hex(node.get_facecolor()[0]) == style.DARK_SURFACE and to_hex(node.get_edgecolor()[0]) == style.DARK_TEXT
+    assert to_hex(dark_ax.texts[0].get_color()) == style.DARK_TEXT
     assert to_hex(ax.lines[0].get_color()) == "#000000"                # the original is untouched
     plt.close("all")
 
