@@ -6,8 +6,15 @@ digits, learning curves and confusion matrices. Each function draws on a matplot
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
+    from matplotlib.figure import Figure
+    from matplotlib.image import AxesImage
 
 
 def node_positions(layer_sizes: Sequence[int]) -> list[np.ndarray]:
@@ -16,72 +23,105 @@ def node_positions(layer_sizes: Sequence[int]) -> list[np.ndarray]:
             for l, n in enumerate(layer_sizes)]
 
 
+def number(value: float, digits: int = 2) -> str:
+    """``value`` with ``digits`` significant digits and a real minus sign: ``-0.0312 -> "−0.031"``."""
+    return f"{value:.{digits}g}".replace("-", "\u2212")
+
+
+def label_fraction(start: np.ndarray, end: np.ndarray, low: float = 0.3, high: float = 0.7) -> float:
+    """Where along the edges between two layers to write their labels.
+
+    A label sits at ``start + t (end - start)`` on its edge; all labels of the layer
+    share ``t``, so they stand in one column, and ``t`` is chosen in ``[low, high]``
+    to keep them as far apart vertically as possible (no two labels overlap).
+    """
+    ys = [(1 - t) * start[:, None, 1] + t * end[None, :, 1] for t in np.linspace(low, high, 41)]
+    gaps = [np.diff(np.sort(y.ravel())).min() if y.size > 1 else np.inf for y in ys]
+    return float(np.linspace(low, high, 41)[int(np.argmax(gaps))])
+
+
 def draw_network(
-    ax,
+    ax: Axes,
     layer_sizes: Sequence[int],
     weights: Sequence[np.ndarray] | None = None,
     node_values: Sequence[np.ndarray] | None = None,
     layer_names: Sequence[str] | None = None,
     edge_labels: Sequence[np.ndarray] | None = None,
     node_labels: Sequence[Sequence[str]] | None = None,
+    node_size: float = 2000.0,
+    fontsize: float = 8.0,
 ) -> dict[str, list]:
     """Draw a fully connected feed-forward network.
 
     ``weights[l]`` has the shape of ``Linear.weight`` between layers ``l`` and ``l + 1``,
     ``(out, in)``: edge colour is its sign (red positive, blue negative) and width its
-    size. ``node_values[l]`` (one array per layer) is written inside the nodes;
-    ``edge_labels`` (arrays shaped like ``weights``) are written on the edges. Returns the
-    artists: ``{"nodes": [...], "edges": [[...]], "node_texts": [[...]], "edge_texts": [[...]]}``.
+    size. ``node_values[l]`` (one array per layer) or ``node_labels[l]`` (strings) is
+    written inside the nodes (``node_size`` in points², large enough for two short
+    lines); ``edge_labels`` (arrays shaped like ``weights``, NaN for none) or else the
+    weights are written on the edges, in one column per layer placed by
+    :func:`label_fraction`. Returns the artists, which :func:`update_network` changes in
+    place: ``{"nodes": [...], "edges": [[...]], "node_texts": [[...]], "edge_texts": [[...]]}``.
     """
     pos = node_positions(layer_sizes)
-    largest = max((np.abs(w).max() for w in weights), default=1.0) if weights is not None else 1.0
     artists: dict[str, list] = {"nodes": [], "edges": [], "node_texts": [], "edge_texts": []}
+    box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9}
     for l in range(len(layer_sizes) - 1):
+        t = label_fraction(pos[l], pos[l + 1])
         layer_edges, layer_texts = [], []
-        for j, (x1, y1) in enumerate(pos[l + 1]):
-            for i, (x0, y0) in enumerate(pos[l]):
-                w = None if weights is None else float(np.asarray(weights[l])[j, i])
-                color = "0.6" if w is None else ("C3" if w > 0 else "C0")
-                width = 1.0 if w is None else 0.5 + 3.0 * abs(w) / (largest or 1.0)
-                (edge,) = ax.plot([x0, x1], [y0, y1], color=color, lw=width, zorder=1, alpha=0.8)
+        for (x1, y1) in pos[l + 1]:
+            for (x0, y0) in pos[l]:
+                (edge,) = ax.plot([x0, x1], [y0, y1], color="0.6", lw=1.0, zorder=1, alpha=0.8)
                 layer_edges.append(edge)
-                label = None
-                if edge_labels is not None:
-                    value = float(np.asarray(edge_labels[l])[j, i])
-                    label = None if np.isnan(value) else f"{value:.3g}"
-                elif w is not None:
-                    label = f"{w:g}"
-                if label is not None:
-                    t = 0.3 if (len(pos[l]) > 1 and len(pos[l + 1]) > 1) else 0.5
-                    xt, yt = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                    layer_texts.append(ax.text(xt, yt, label, fontsize=7, ha="center", va="center",
-                                               bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"),
-                                               zorder=2))
+                layer_texts.append(ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), "", fontsize=fontsize,
+                                           ha="center", va="center", bbox=box, zorder=2))
         artists["edges"].append(layer_edges)
         artists["edge_texts"].append(layer_texts)
     for l, p in enumerate(pos):
-        nodes = ax.scatter(p[:, 0], p[:, 1], s=700, c="white", edgecolors="k", zorder=3)
-        artists["nodes"].append(nodes)
-        texts = []
-        for k, (x, y) in enumerate(p):
-            text = ""
-            if node_labels is not None:
-                text = node_labels[l][k]
-            elif node_values is not None:
-                text = f"{float(np.asarray(node_values[l])[k]):.3g}"
-            texts.append(ax.text(x, y, text, ha="center", va="center", fontsize=8, zorder=4))
-        artists["node_texts"].append(texts)
+        artists["nodes"].append(ax.scatter(p[:, 0], p[:, 1], s=node_size, c="white", edgecolors="k", zorder=3))
+        artists["node_texts"].append([ax.text(x, y, "", ha="center", va="center", fontsize=fontsize, zorder=4)
+                                      for x, y in p])
         if layer_names is not None:
-            ax.text(l, min(p[:, 1].min(), -max(layer_sizes) / 2) - 0.45, layer_names[l], ha="center",
-                    va="top", fontsize=9)
+            ax.text(l, -max(layer_sizes) / 2 - 0.15, layer_names[l], ha="center", va="top", fontsize=9)
+    if node_labels is None and node_values is not None:
+        node_labels = [[number(float(v), 3) for v in np.asarray(values)] for values in node_values]
+    update_network(artists, weights=weights, edge_labels=edge_labels, node_labels=node_labels)
     ax.set_xlim(-0.5, len(layer_sizes) - 0.5)
-    ax.set_ylim(-max(layer_sizes) / 2 - 1.0, max(layer_sizes) / 2 + 0.2)
+    ax.set_ylim(-max(layer_sizes) / 2 - 0.6, max(layer_sizes) / 2)
     ax.set_axis_off()
     return artists
 
 
-def plot_decision_boundary(ax, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray,
-                           resolution: int = 150, margin: float = 0.5):
+def update_network(
+    artists: dict[str, list],
+    weights: Sequence[np.ndarray] | None = None,
+    edge_labels: Sequence[np.ndarray] | None = None,
+    node_labels: Sequence[Sequence[str]] | None = None,
+) -> None:
+    """Restyle the edges for ``weights`` and rewrite the labels of a :func:`draw_network` drawing."""
+    largest = max((float(np.abs(w).max()) for w in weights), default=1.0) if weights is not None else 1.0
+    for l, (edges, texts) in enumerate(zip(artists["edges"], artists["edge_texts"])):
+        n_in = len(artists["node_texts"][l])
+        for k, (edge, text) in enumerate(zip(edges, texts)):
+            j, i = divmod(k, n_in)                      # edge from node i of layer l to node j of layer l + 1
+            w = None if weights is None else float(np.asarray(weights[l])[j, i])
+            edge.set_color("0.6" if w is None else ("C3" if w > 0 else "C0"))
+            edge.set_linewidth(1.0 if w is None else 0.6 + 2.4 * abs(w) / (largest or 1.0))
+            label = ""
+            if edge_labels is not None:
+                value = float(np.asarray(edge_labels[l])[j, i])
+                label = "" if np.isnan(value) else number(value)
+            elif w is not None:
+                label = number(w)
+            text.set_text(label)
+            text.set_visible(bool(label))
+    if node_labels is not None:
+        for texts, labels in zip(artists["node_texts"], node_labels):
+            for text, label in zip(texts, labels):
+                text.set_text(label)
+
+
+def plot_decision_boundary(ax: Axes, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray,
+                           resolution: int = 150, margin: float = 0.5) -> tuple[AxesImage, PathCollection]:
     """Colour the plane by ``predict`` (class labels or the probability of class 1) and plot the points."""
     (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
@@ -92,7 +132,7 @@ def plot_decision_boundary(ax, predict: Callable[[np.ndarray], np.ndarray], X: n
     return image, points
 
 
-def show_digits(fig, images: np.ndarray, labels: Sequence[int] | None = None,
+def show_digits(fig: Figure, images: np.ndarray, labels: Sequence[int] | None = None,
                 predictions: Sequence[int] | None = None, columns: int = 12) -> list:
     """A grid of digit images, titled with their label (and prediction when given)."""
     n = len(images)
@@ -112,7 +152,7 @@ def show_digits(fig, images: np.ndarray, labels: Sequence[int] | None = None,
     return list(axes.flat)
 
 
-def plot_history(ax, history) -> list:
+def plot_history(ax: Axes, history: Any) -> list:
     """Learning curves from an ``nnedu.History``: loss (and validation loss) per epoch."""
     lines = []
     epochs = np.arange(1, len(history.loss) + 1)
@@ -136,7 +176,7 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     return cm
 
 
-def plot_confusion_matrix(ax, cm: np.ndarray):
+def plot_confusion_matrix(ax: Axes, cm: np.ndarray) -> AxesImage:
     """The confusion matrix as an image with its counts written in."""
     image = ax.imshow(cm, cmap="Blues")
     for (i, j), count in np.ndenumerate(cm):

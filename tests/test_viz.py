@@ -5,10 +5,10 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
-import nnedu  # noqa: E402
+import nnedu
 
 
 def test_draw_network_has_one_edge_per_weight_and_writes_values():
@@ -18,9 +18,27 @@ def test_draw_network_has_one_edge_per_weight_and_writes_values():
                                  node_values=[np.array([1, 2]), np.array([0, 1]), np.array([0])])
     assert [len(e) for e in art["edges"]] == [4, 2]
     assert [t.get_text() for t in art["node_texts"][0]] == ["1", "2"]
-    assert sorted(t.get_text() for t in art["edge_texts"][0]) == ["-3", "1", "2", "4"]
+    assert sorted(t.get_text() for t in art["edge_texts"][0]) == ["1", "2", "4", "\u22123"]   # a real minus
     colors = [matplotlib.colors.to_hex(e.get_color()) for e in art["edges"][1]]
     assert colors[0] != colors[1]   # positive and negative weights differ
+    # updated in place: gradients on the second layer's edges, none (NaN) on the first
+    nnedu.viz.update_network(art, weights=weights, edge_labels=[np.full((2, 2), np.nan), np.array([[0.01234, -5.0]])])
+    assert [t.get_visible() for t in art["edge_texts"][0]] == [False] * 4
+    assert [t.get_text() for t in art["edge_texts"][1]] == ["0.012", "\u22125"]
+
+
+def test_number_has_two_significant_digits():
+    assert nnedu.viz.number(0.61803) == "0.62"
+    assert nnedu.viz.number(-0.0031415) == "\u22120.0031"
+    assert nnedu.viz.number(12.6) == "13"
+
+
+def test_edge_labels_of_a_layer_stand_apart():
+    """2 -> 3 nodes: the six labels at one x, at least a quarter of the node spacing apart."""
+    pos = nnedu.viz.node_positions([2, 3])
+    t = nnedu.viz.label_fraction(pos[0], pos[1])
+    ys = np.sort([(1 - t) * a[1] + t * b[1] for b in pos[1] for a in pos[0]])
+    assert 0.3 <= t <= 0.7 and np.diff(ys).min() >= 0.25 - 1e-12
 
 
 def test_confusion_matrix_counts():

@@ -7,12 +7,24 @@ render modes.
 
 from nnedu.widgets._base import Stepper, static_mode
 from nnedu.widgets.backprop import BackpropStepper
-from nnedu.widgets.explorers import ActivationExplorer, ConvolutionExplorer, SoftmaxExplorer
+from nnedu.widgets.explorers import (
+    ActivationExplorer,
+    ConvolutionExplorer,
+    SoftmaxExplorer,
+)
 from nnedu.widgets.gradient_descent import GradientDescent1D, GradientDescent2D
 from nnedu.widgets.perceptron import PerceptronStepper
 from nnedu.widgets.playground import Playground
 
 __all__ = [
-    "Stepper", "static_mode", "GradientDescent1D", "GradientDescent2D", "PerceptronStepper",
-    "BackpropStepper", "ActivationExplorer", "SoftmaxExplorer", "ConvolutionExplorer", "Playground",
+    "ActivationExplorer",
+    "BackpropStepper",
+    "ConvolutionExplorer",
+    "GradientDescent1D",
+    "GradientDescent2D",
+    "PerceptronStepper",
+    "Playground",
+    "SoftmaxExplorer",
+    "Stepper",
+    "static_mode",
 ]

@@ -6,18 +6,26 @@ Every step is ``nnedu.optim.SGD.step()`` on an ``nnedu.nn.Parameter``: the updat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 import ipywidgets as W
 import numpy as np
 
+from nnedu.nn.linear import Linear
+from nnedu.nn.loss import MSELoss
 from nnedu.nn.module import Parameter
 from nnedu.optim import SGD
-from nnedu.widgets._base import Stepper, slider
+from nnedu.widgets._base import Stepper, dropdown, slider
 
 #: Beyond this distance a run is declared divergent (and stopped before it overflows).
 DIVERGED = 1e6
+
+
+def updates(t: int) -> str:
+    """How far a run is: "start", "after 1 update", "after 12 updates"."""
+    return "start" if t == 0 else f"after {t} update{'s' if t > 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -25,8 +33,8 @@ class Loss1D:
     """A loss of one parameter, its derivative, and a good range to plot."""
 
     formula: str
-    f: Callable[[np.ndarray], np.ndarray]
-    grad: Callable[[np.ndarray], np.ndarray]
+    f: Callable[[Any], Any]          # arrays in, arrays out; floats in, floats out
+    grad: Callable[[Any], Any]
     xlim: tuple[float, float]
     curvature: float | None = None  # L'' when it is constant (quadratics)
 
@@ -48,10 +56,11 @@ class GradientDescent1D(Stepper):
 
     def __init__(self, loss: str = "parabola", lr: float = 0.1, start: float = -4.0) -> None:
         super().__init__(figsize=(7.0, 3.0))
-        self.loss_choice = W.Dropdown(options=list(LOSSES_1D), value=loss, description="loss")
+        self.loss_choice = dropdown("loss", list(LOSSES_1D), loss)
         self.lr = slider("learning rate", lr, 0.01, 1.5, 0.01)
         self.start = slider("start", start, -6.0, 6.0, 0.1)
-        self.n_steps = W.BoundedIntText(value=10, min=1, max=500, description="n steps")
+        self.n_steps = W.BoundedIntText(value=10, min=1, max=500, description="steps",
+                                        style={"description_width": "initial"}, layout=W.Layout(width="9em"))
         self.run_button = W.Button(description="Run n steps")
         self.run_button.on_click(lambda _: self._run_and_show())
         self.watch(self.loss_choice, self.lr, self.start)
@@ -60,6 +69,7 @@ class GradientDescent1D(Stepper):
         (self.path,) = ax.plot([], [], "o-", color="C0", ms=4, lw=1, alpha=0.6)
         (self.tangent,) = ax.plot([], [], "--", color="C3", lw=1)
         (self.point,) = ax.plot([], [], "o", color="C3", ms=8)
+        self.animate(self.path, self.tangent, self.point, ax.title)
         ax.set_xlabel("w")
         ax.set_ylabel("L(w)")
         self.reset()
@@ -68,13 +78,14 @@ class GradientDescent1D(Stepper):
     def loss(self) -> Loss1D:
         return LOSSES_1D[self.loss_choice.value]
 
-    def controls(self):
+    def controls(self) -> list[W.Widget]:
         return [self.loss_choice, self.lr, self.start]
 
-    def buttons(self):
+    def buttons(self) -> list[W.Widget]:
         return [self.step_button, self.n_steps, self.run_button, self.reset_button]
 
     def reset(self) -> None:
+        super().reset()
         self.w = Parameter(np.array([self.start.value]))
         self.optimizer = SGD([self.w], lr=self.lr.value)
         self.history = [float(self.w.data[0])]
@@ -85,7 +96,10 @@ class GradientDescent1D(Stepper):
         self.ax.set_xlim(*self.loss.xlim)
         low, high = self.loss.f(grid).min(), self.loss.f(grid).max()
         self.ax.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
-        self.ax.set_title(self.loss.formula, fontsize=10)
+
+    @property
+    def finished(self) -> bool:
+        return self.diverged
 
     def step(self) -> None:
         if self.diverged:
@@ -124,7 +138,7 @@ class GradientDescent1D(Stepper):
 
     def _describe(self) -> str:
         w = self.current
-        return f"step {len(self.history) - 1}: w = {w:.4f}, L(w) = {float(self.loss.f(w)):.4f}, dL/dw = {float(self.loss.grad(w)):.4f}"
+        return f"{updates(len(self.history) - 1)}: w = {w:.4f}, L(w) = {float(self.loss.f(w)):.4f}, dL/dw = {float(self.loss.grad(w)):.4f}"
 
     def draw(self) -> None:
         ws = np.array(self.history)
@@ -135,8 +149,11 @@ class GradientDescent1D(Stepper):
         span = 0.15 * (self.loss.xlim[1] - self.loss.xlim[0])
         self.tangent.set_data([w - span, w + span], [height - slope * span, height + slope * span])
         self.point.set_data([w], [height])
-        label = "diverged" if self.diverged else f"step {len(ws) - 1}"
+        label = "diverged" if self.diverged else updates(len(ws) - 1)
         self.ax.set_title(f"{self.loss.formula}    lr = {self.lr.value:g}, {label}", fontsize=10)
+
+    def describe(self) -> str:
+        return f"{self.loss.formula}, learning rate {self.lr.value:g}; {self.message}"
 
     def __repr__(self) -> str:
         return f"GradientDescent1D(loss={self.loss_choice.value!r}, lr={self.lr.value}, start={self.start.value})"
@@ -164,12 +181,41 @@ def _regression_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 REG_X, REG_Y = _regression_data()
 
 
-def _mse_grad(w: np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Gradient of the mean squared error of ``w[0] * x + w[1]`` on the samples ``idx``."""
-    x, y = REG_X[idx], REG_Y[idx]
-    residual = w[0] * x + w[1] - y
-    return np.array([2 * np.mean(residual * x), 2 * np.mean(residual)])
+class Regression:
+    r"""The model :math:`\hat y = w_1 x + w_2` (an ``nnedu`` ``Linear(1, 1)``) and its
+    ``MSELoss`` on the 32 points, as a function of :math:`w = (w_1, w_2)`: the loss is
+    the layer's forward pass and the loss, the gradient their backward passes."""
 
+    def __init__(self, x: np.ndarray = REG_X, y: np.ndarray = REG_Y) -> None:
+        self.x, self.y = x[:, None], y[:, None]
+        self.model = Linear(1, 1, rng=np.random.default_rng(0))   # its weights are set before every use
+        self.loss_fn = MSELoss()
+
+    def _set(self, w: np.ndarray) -> None:
+        assert self.model.bias is not None
+        self.model.weight.data[...] = w[0]
+        self.model.bias.data[...] = w[1]
+
+    def loss(self, w: np.ndarray) -> float:
+        self._set(w)
+        return self.loss_fn(self.model(self.x), self.y)
+
+    def grad(self, w: np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        r""":math:`(\partial L/\partial w_1, \partial L/\partial w_2)` on the samples ``idx``."""
+        self._set(w)
+        self.model.zero_grad()
+        self.loss_fn(self.model(self.x[idx]), self.y[idx])
+        self.model.backward(self.loss_fn.backward())
+        assert self.model.bias is not None
+        return np.array([self.model.weight.grad[0, 0], self.model.bias.grad[0]])
+
+    def surface(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The loss at every point of the arrays ``a`` (slopes) and ``b`` (intercepts)."""
+        flat = [self.loss(np.array(w)) for w in zip(np.ravel(a), np.ravel(b))]
+        return np.reshape(flat, np.shape(a))
+
+
+REGRESSION = Regression()
 
 SURFACES = {
     "bowl": Surface("L = w₁² + w₂²", lambda a, b: a**2 + b**2, lambda w: 2 * w,
@@ -186,25 +232,30 @@ SURFACES = {
                           (-2, 2), (-2, 2), (0.3, 1.8)),
     "saddle": Surface("L = w₁² - w₂²", lambda a, b: a**2 - b**2, lambda w: np.array([2 * w[0], -2 * w[1]]),
                       (-2, 2), (-2, 2), (1.8, 0.01)),
-    "regression (MSE)": Surface("MSE of y ≈ w₁ x + w₂ on 32 noisy points",
-                                lambda a, b: np.mean((a[..., None] * REG_X + b[..., None] - REG_Y) ** 2, axis=-1),
-                                _mse_grad, (-2, 5), (-4, 3), (-1.5, 2.5)),
+    "regression (MSE)": Surface("MSE of y ≈ w₁ x + w₂ on 32 noisy points", REGRESSION.surface,
+                                REGRESSION.grad, (-2, 5), (-4, 3), (-1.5, 2.5)),
 }
 
 OPTIMIZERS = ["gradient descent", "momentum", "SGD (batches of 4)"]
+
+
+def _decades(low: float, high: float) -> tuple[float, float]:
+    """Log-scale limits rounded out to whole powers of ten (they change rarely)."""
+    return 10.0 ** np.floor(np.log10(max(low, 1e-8))), 10.0 ** np.ceil(np.log10(max(high, 1e-7)))
 
 
 class GradientDescent2D(Stepper):
     """Contours of a 2-D loss, the path of an optimiser on it, and the loss per step."""
 
     static_frames = 18
+    relayout = True    # the loss axis gains and loses powers of ten
 
     def __init__(self, surface: str = "elongated bowl", optimizer: str = "gradient descent",
                  lr: float = 0.09, momentum: float = 0.8, start: tuple[float, float] | None = None,
                  seed: int = 0) -> None:
-        super().__init__(figsize=(8.0, 3.2))
-        self.surface_choice = W.Dropdown(options=list(SURFACES), value=surface, description="surface")
-        self.optimizer_choice = W.Dropdown(options=OPTIMIZERS, value=optimizer, description="optimizer")
+        super().__init__(figsize=(7.5, 3.2))
+        self.surface_choice = dropdown("surface", list(SURFACES), surface)
+        self.optimizer_choice = dropdown("optimizer", OPTIMIZERS, optimizer)
         self.lr = slider("learning rate", lr, 0.001, 2.0, 0.001, readout_format=".3f")
         self.momentum = slider("momentum", momentum, 0.0, 0.99, 0.01)
         self.seed = seed
@@ -214,43 +265,57 @@ class GradientDescent2D(Stepper):
         (self.path,) = self.ax.plot([], [], "o-", color="C3", ms=3, lw=1)
         self.arrow = self.ax.quiver([0], [0], [0], [0], color="C0", angles="xy", scale_units="xy", scale=1)
         (self.loss_line,) = self.loss_ax.plot([], [], "o-", ms=3, color="C3")
-        self.loss_ax.set_xlabel("step")
+        self.animate(self.path, self.arrow, self.loss_line, self.loss_ax.title)
+        self.loss_ax.set_xlabel("update")
         self.loss_ax.set_ylabel("loss")
         self.loss_ax.set_yscale("log")
         self._contours = None
+        self._contoured = ""       # the surface the contours show
         self.reset()
 
     @property
     def surface(self) -> Surface:
         return SURFACES[self.surface_choice.value]
 
-    def controls(self):
+    @property
+    def uses_momentum(self) -> bool:
+        return self.optimizer_choice.value == "momentum"
+
+    def controls(self) -> list[W.Widget]:
         return [W.VBox([self.surface_choice, self.optimizer_choice]), W.VBox([self.lr, self.momentum])]
 
     def reset(self) -> None:
+        super().reset()
         s = self.surface
         start = self._start if self._start is not None else s.start
         self.w = Parameter(np.array(start, dtype=float))
-        mu = self.momentum.value if self.optimizer_choice.value == "momentum" else 0.0
-        self.optimizer = SGD([self.w], lr=self.lr.value, momentum=mu)
+        self.optimizer = SGD([self.w], lr=self.lr.value, momentum=self.momentum.value if self.uses_momentum else 0.0)
+        # the momentum slider is shown only when the optimizer uses it
+        self.momentum.layout.display = None if self.uses_momentum else "none"
         self.rng = np.random.default_rng(self.seed)
         self.history = [self.w.data.copy()]
         self.diverged = False
         self.message = ""
-        if self._contours is not None:
-            self._contours.remove()
-        a, b = np.meshgrid(np.linspace(*s.xlim, 120), np.linspace(*s.ylim, 120))
-        z = s.f(a, b)
-        levels = np.quantile(z, np.linspace(0.01, 0.95, 14))
-        self._contours = self.ax.contour(a, b, z, levels=np.unique(levels), cmap="Greys", linewidths=0.7)
-        self.ax.set_xlim(*s.xlim)
-        self.ax.set_ylim(*s.ylim)
-        self.ax.set_title(s.formula, fontsize=9)
+        if self._contoured != self.surface_choice.value:       # a learning rate or optimizer change keeps them
+            if self._contours is not None:
+                self._contours.remove()
+            a, b = np.meshgrid(np.linspace(*s.xlim, 120), np.linspace(*s.ylim, 120))
+            z = s.f(a, b)
+            levels = np.quantile(z, np.linspace(0.01, 0.95, 14))
+            self._contours = self.ax.contour(a, b, z, levels=np.unique(levels), cmap="Greys", linewidths=0.7)
+            self._contoured = self.surface_choice.value
+            self.ax.set_xlim(*s.xlim)
+            self.ax.set_ylim(*s.ylim)
+            self.ax.set_title(s.formula, fontsize=9)
+
+    @property
+    def finished(self) -> bool:
+        return self.diverged
 
     def gradient(self) -> np.ndarray:
         """The full gradient, or for SGD the gradient on a random batch of 4 samples."""
         if self.optimizer_choice.value.startswith("SGD") and self.surface_choice.value == "regression (MSE)":
-            return _mse_grad(self.w.data, self.rng.choice(len(REG_X), 4, replace=False))
+            return REGRESSION.grad(self.w.data, self.rng.choice(len(REG_X), 4, replace=False))
         if self.optimizer_choice.value.startswith("SGD"):
             # on an analytic surface, SGD is simulated as the gradient plus noise
             return self.surface.grad(self.w.data) * (1 + 0.5 * self.rng.normal(size=2))
@@ -267,10 +332,17 @@ class GradientDescent2D(Stepper):
             self.message = f"diverged after {len(self.history)} steps: lower the learning rate"
             return
         self.history.append(self.w.data.copy())
+        w, loss = self.history[-1], self.losses()[-1]
+        self.message = f"{updates(len(self.history) - 1)}: w = ({w[0]:.3f}, {w[1]:.3f}), loss {loss:.4g}"
 
     def losses(self) -> np.ndarray:
         path = np.array(self.history)
-        return self.surface.f(path[:, 0], path[:, 1])
+        return np.asarray(self.surface.f(path[:, 0], path[:, 1]), dtype=float)
+
+    def describe(self) -> str:
+        settings = f"{self.optimizer_choice.value}" + (f" (momentum {self.momentum.value:g})" if self.uses_momentum else "")
+        state = self.message or f"start at w = ({self.history[0][0]:.3f}, {self.history[0][1]:.3f})"
+        return f"{settings} on {self.surface.formula}, learning rate {self.lr.value:g}; {state}"
 
     def draw(self) -> None:
         path = np.array(self.history)
@@ -282,9 +354,10 @@ class GradientDescent2D(Stepper):
         losses = self.losses()
         shift = 1e-12 - min(0.0, losses.min())  # log scale: keep the curve positive
         self.loss_line.set_data(np.arange(len(losses)), losses + shift)
-        self.loss_ax.set_xlim(0, max(10, len(losses)))
-        self.loss_ax.set_ylim(max(1e-8, (losses + shift).min() * 0.5), (losses + shift).max() * 2)
-        label = "diverged" if self.diverged else f"step {len(path) - 1}"
+        # limits that change rarely: the picture behind the curve is redrawn only then
+        self.loss_ax.set_xlim(0, 10 * max(1, int(np.ceil((len(losses) - 1) / 10))))
+        self.loss_ax.set_ylim(*_decades((losses + shift).min() * 0.5, (losses + shift).max() * 2))
+        label = "diverged" if self.diverged else updates(len(path) - 1)
         self.loss_ax.set_title(f"{self.optimizer_choice.value}, lr {self.lr.value:g}: {label}", fontsize=9)
 
     def __repr__(self) -> str:

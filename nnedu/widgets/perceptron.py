@@ -6,11 +6,13 @@ example is looked at, the boundary before and after, and the weights.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import ipywidgets as W
 import numpy as np
 
 from nnedu.neuron import Perceptron
-from nnedu.widgets._base import Stepper
+from nnedu.widgets._base import Stepper, dropdown
 
 DATASETS = ("and", "or", "blobs", "xor")
 
@@ -32,7 +34,7 @@ class PerceptronStepper(Stepper):
 
     def __init__(self, dataset: str = "and", lr: float = 1.0, max_epochs: int = 10) -> None:
         super().__init__(figsize=(5.6, 3.6))
-        self.dataset = W.Dropdown(options=DATASETS, value=dataset, description="data")
+        self.dataset = dropdown("data", DATASETS, dataset)
         self.max_epochs = max_epochs
         self.lr = lr
         self.watch(self.dataset)
@@ -41,13 +43,15 @@ class PerceptronStepper(Stepper):
         (self.current_point,) = self.ax.plot([], [], "o", ms=16, mfc="none", mec="C2", mew=2.5)
         (self.before_line,) = self.ax.plot([], [], "--", color="0.5", lw=1, label="boundary before")
         (self.after_line,) = self.ax.plot([], [], "-", color="C3", lw=2, label="boundary after")
-        self.ax.legend(loc="upper left", fontsize=7)
+        self.ax.legend(loc="upper left", fontsize=8)
+        self.animate(self.current_point, self.before_line, self.after_line, self.ax.title)
         self.reset()
 
-    def controls(self):
+    def controls(self) -> list[W.Widget]:
         return [self.dataset]
 
     def reset(self) -> None:
+        super().reset()
         self.X, self.y = perceptron_data(self.dataset.value)
         self.perceptron = Perceptron(self.X.shape[1], lr=self.lr).fit(self.X, self.y, max_epochs=self.max_epochs)
         self.history = self.perceptron.history
@@ -56,8 +60,8 @@ class PerceptronStepper(Stepper):
         self.ax.set_xlim(low[0], high[0])
         self.ax.set_ylim(low[1], high[1])
         self.points.set_offsets(self.X)
-        self.points.set_color(np.where(self.y > 0, "C0", "C1"))
-        self.points.set_edgecolors("k")
+        self.points.set_facecolor(["C0" if label > 0 else "C1" for label in self.y])
+        self.points.set_edgecolor("k")
         self.message = self._describe()
 
     def step(self) -> None:
@@ -71,7 +75,7 @@ class PerceptronStepper(Stepper):
 
     def _describe(self) -> str:
         if self.position == 0:
-            return f"{len(self.history)} examples looked at in {self.perceptron.epochs_run} epochs; press Step"
+            return f"{len(self.history)} examples looked at in {self.perceptron.epochs_run} epochs; press {self.step_word}"
         s = self.history[self.position - 1]
         text = (f"epoch {s.epoch + 1}, example {s.index}: x = {s.x.tolist()}, label {int(s.y):+d}, "
                 f"predicted {int(s.prediction):+d} -> ")
@@ -105,10 +109,10 @@ class PerceptronStepper(Stepper):
         self._boundary(self.before_line, s.w_before, s.b_before)
         self._boundary(self.after_line, s.w_after, s.b_after)
         verdict = "update" if s.updated else "no update"
-        self.ax.set_title(f"{self.dataset.value.upper()}, step {self.position}/{len(self.history)}: {verdict}, "
+        self.ax.set_title(f"{self.dataset.value.upper()}, check {self.position} of {len(self.history)}: {verdict}, "
                           f"w = {np.round(s.w_after, 2).tolist()}, b = {s.b_after:.2f}", fontsize=9)
 
-    def frames(self, n: int):
+    def frames(self, n: int) -> Iterator[int]:
         self.reset()
         total = min(n, len(self.history) + 1)
         yield 0
