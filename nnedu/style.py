@@ -24,11 +24,12 @@ import base64
 import html
 import inspect
 import io
-import os
 import pickle
 import re
 import textwrap
 from typing import Any
+
+from nnedu._static import static_mode
 
 WIDTH = 6.8
 """Width in inches of a full-column figure (at :data:`DPI`: 680 CSS pixels)."""
@@ -67,7 +68,7 @@ RC: dict[str, Any] = {
 
 def static_build() -> bool:
     """True while ``make book`` runs the notebooks (``NNEDU_STATIC`` set and not ``0``)."""
-    return os.environ.get("NNEDU_STATIC", "") not in ("", "0")
+    return static_mode()
 
 
 def use() -> None:

@@ -589,8 +589,27 @@ def test_a_player_over_budget_is_recorded_at_a_lower_resolution(monkeypatch):
 
 
 def test_nnedu_static_is_read_in_one_place():
+    """Widgets, training and the rest of the package ask nnedu._static; only it reads the variable."""
+    import re
     from pathlib import Path
 
-    sources = {p.name: p.read_text() for p in Path(widgets.__file__).parent.glob("*.py")}
-    readers = {name for name, text in sources.items() if "environ" in text}
-    assert readers == {"_base.py"} and sources["_base.py"].count("environ") == 1
+    package = Path(widgets.__file__).parents[1]
+    readers = {p.relative_to(package).as_posix() for p in package.rglob("*.py")
+               if re.search(r"environ[^\n]*NNEDU_STATIC", p.read_text())}
+    assert readers == {"_static.py"}
+    assert widgets.static_mode is __import__("nnedu._static", fromlist=["static_mode"]).static_mode
+
+
+def test_live_display_with_ipywidgets_7_has_no_repr_mimebundle(monkeypatch):
+    """Colab ships ipywidgets 7.7, whose widgets have no _repr_mimebundle_: the stepper still
+    hands Jupyter the widget view of its app (not only its text form)."""
+    monkeypatch.delenv("NNEDU_STATIC", raising=False)
+    widget = widgets.GradientDescent1D()
+
+    class OldBox:  # what an ipywidgets 7 VBox offers: a model id, no _repr_mimebundle_
+        model_id = "abc123"
+
+    monkeypatch.setattr(type(widget), "app", property(lambda self: OldBox()))
+    bundle = widget._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == "abc123"
+    assert bundle["application/vnd.jupyter.widget-view+json"]["version_major"] == 2

@@ -45,9 +45,9 @@ followed by what it shows. Buttons are at least 40 CSS px high and carry a visib
 word next to an inline SVG icon; the Play button's word becomes "Pause" (and
 ``aria-pressed="true"``) while it plays. On a screen narrower than 600 px, where a
 frame is shrunk to about half its size, a sixth button, ``data-action="zoom"``, shows
-the frame at its natural size in a box that scrolls sideways (the page never does). With the player (or one of its buttons)
-focused, the arrow keys step, Home and End jump, and Space or Enter on the player
-plays or pauses. One small inline script, the same for every player, sets up every
+the frame at its natural size in a box that scrolls sideways (the page never does).
+With the player (or one of its buttons) focused, the arrow keys step, Home and End jump,
+and Space or Enter on the player plays or pauses. One small inline script, the same for every player, sets up every
 player on the page once. Images scale down with their container (``max-width: 100%``)
 and are never shown larger than their natural CSS size. Frames have transparent
 backgrounds and are inverted in dark mode (``html[data-theme="dark"]`` of the book's
@@ -61,7 +61,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 import struct
 import zlib
 from collections.abc import Hashable, Iterator
@@ -74,6 +73,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import (
     Figure,  # not pyplot: a notebook never shows it a second time
 )
+
+from nnedu._static import static_mode  # NNEDU_STATIC is read there, and only there
 
 #: CSS pixels per inch: a figure 7.5 in wide is shown 720 CSS px wide, which fits the
 #: book's text column (about 730 px at 1280 px) and JupyterLab's output area.
@@ -90,13 +91,6 @@ BACKGROUNDS = 8
 PLAY_INTERVAL_MS = 700
 
 
-def static_mode() -> bool:
-    """True when widgets should render as kernel-free HTML (the book build).
-
-    The one place in the widgets that reads ``NNEDU_STATIC``: unset, empty or ``"0"``
-    mean live.
-    """
-    return os.environ.get("NNEDU_STATIC", "") not in ("", "0")
 
 
 def png_bytes(rgba: np.ndarray, level: int = 1) -> bytes:
@@ -359,7 +353,13 @@ class Stepper:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         if static_mode():
             return {"text/html": self.static_html(), "text/plain": repr(self)}
-        return self.app._repr_mimebundle_(include=include, exclude=exclude)
+        app = self.app
+        if hasattr(app, "_repr_mimebundle_"):  # ipywidgets 8
+            return app._repr_mimebundle_(include=include, exclude=exclude)
+        # ipywidgets 7 (Colab ships 7.7) displays widgets through _ipython_display_ only: the same
+        # widget view, built by hand.
+        view = {"version_major": 2, "version_minor": 0, "model_id": app.model_id}
+        return {"application/vnd.jupyter.widget-view+json": view, "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -381,7 +381,8 @@ _BUTTONS = [
     ("first", "First", _icon("M2 2h2v12H2zM14 2v12L5 8z")),
     ("prev", "Previous", _icon("M12 2v12L3 8z")),
     ("play", "Play", _icon("M4 2v12l10-6z") + '<svg aria-hidden="true" focusable="false" viewBox="0 0 16 16" '
-     'width="16" height="16" hidden class="nnedu-pause"><path fill="currentColor" d="M3 2h4v12H3zM9 2h4v12H9z"/></svg>'),
+     'width="16" height="16" hidden class="nnedu-pause">'
+     '<path fill="currentColor" d="M3 2h4v12H3zM9 2h4v12H9z"/></svg>'),
     ("next", "Next", _icon("M4 2v12l9-6z")),
     ("last", "Last", _icon("M2 2v12l9-6zM12 2h2v12h-2z")),
     # only on a narrow screen: the frame at its natural size, in a box that scrolls sideways
@@ -469,7 +470,8 @@ _SCRIPT = """<script>
       var target = event.target.closest("button[data-action]");
       if (target && player.contains(target)) actions[target.dataset.action]();
     });
-    var keys = { ArrowLeft: "prev", ArrowUp: "prev", ArrowRight: "next", ArrowDown: "next", Home: "first", End: "last" };
+    var keys = { ArrowLeft: "prev", ArrowUp: "prev", ArrowRight: "next", ArrowDown: "next",
+                 Home: "first", End: "last" };
     player.addEventListener("keydown", function (event) {
       var action = keys[event.key];
       if (!action && event.target === player && (event.key === " " || event.key === "Enter")) action = "play";

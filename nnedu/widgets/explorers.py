@@ -170,8 +170,9 @@ class SoftmaxExplorer(Stepper):
 
     def describe(self) -> str:
         p = ", ".join(f"{q:.2f}" for q in self.probabilities)
-        return f"softmax of the logits {tuple(float(z) for z in self.logits)} at temperature {self.temperature.value:.2f}: " \
-               f"probabilities ({p}); true class {self.true_class.value} in red; {self.message}"
+        logits = tuple(float(z) for z in self.logits)
+        return (f"softmax of the logits {logits} at temperature {self.temperature.value:.2f}: "
+                f"probabilities ({p}); true class {self.true_class.value} in red; {self.message}")
 
     def __repr__(self) -> str:
         return f"SoftmaxExplorer(logits={tuple(self.logits)})"
@@ -202,7 +203,8 @@ def text_color(rgba: tuple[float, ...]) -> str:
 class ConvolutionExplorer(Stepper):
     """A filter sliding over a digit: the window, the dot product, the output filling in."""
 
-    def __init__(self, kernel: str = "edge", stride: int = 1, padding: int = 0, image: np.ndarray | None = None) -> None:
+    def __init__(self, kernel: str = "edge", stride: int = 1, padding: int = 0,
+                 image: np.ndarray | None = None) -> None:
         from matplotlib.patches import Rectangle
 
         super().__init__(figsize=(7.5, 3.2))

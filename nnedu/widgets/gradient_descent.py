@@ -138,7 +138,8 @@ class GradientDescent1D(Stepper):
 
     def _describe(self) -> str:
         w = self.current
-        return f"{updates(len(self.history) - 1)}: w = {w:.4f}, L(w) = {float(self.loss.f(w)):.4f}, dL/dw = {float(self.loss.grad(w)):.4f}"
+        loss, slope = float(self.loss.f(w)), float(self.loss.grad(w))
+        return f"{updates(len(self.history) - 1)}: w = {w:.4f}, L(w) = {loss:.4f}, dL/dw = {slope:.4f}"
 
     def draw(self) -> None:
         ws = np.array(self.history)
@@ -198,7 +199,7 @@ class Regression:
 
     def loss(self, w: np.ndarray) -> float:
         self._set(w)
-        return self.loss_fn(self.model(self.x), self.y)
+        return float(self.loss_fn(self.model(self.x), self.y))
 
     def grad(self, w: np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         r""":math:`(\partial L/\partial w_1, \partial L/\partial w_2)` on the samples ``idx``."""
@@ -340,7 +341,8 @@ class GradientDescent2D(Stepper):
         return np.asarray(self.surface.f(path[:, 0], path[:, 1]), dtype=float)
 
     def describe(self) -> str:
-        settings = f"{self.optimizer_choice.value}" + (f" (momentum {self.momentum.value:g})" if self.uses_momentum else "")
+        momentum = f" (momentum {self.momentum.value:g})" if self.uses_momentum else ""
+        settings = f"{self.optimizer_choice.value}{momentum}"
         state = self.message or f"start at w = ({self.history[0][0]:.3f}, {self.history[0][1]:.3f})"
         return f"{settings} on {self.surface.formula}, learning rate {self.lr.value:g}; {state}"
 

@@ -75,7 +75,8 @@ class PerceptronStepper(Stepper):
 
     def _describe(self) -> str:
         if self.position == 0:
-            return f"{len(self.history)} examples looked at in {self.perceptron.epochs_run} epochs; press {self.step_word}"
+            seen, epochs = len(self.history), self.perceptron.epochs_run
+            return f"{seen} examples looked at in {epochs} epochs; press {self.step_word}"
         s = self.history[self.position - 1]
         text = (f"epoch {s.epoch + 1}, example {s.index}: x = {s.x.tolist()}, label {int(s.y):+d}, "
                 f"predicted {int(s.prediction):+d} -> ")

@@ -108,7 +108,8 @@ class Playground(Stepper):
         try:
             sizes = tuple(int(v) for v in text.split(",") if v)
         except ValueError:
-            raise ValueError(f"hidden expects comma-separated layer sizes such as '8, 8', got {self.hidden.value!r}")
+            raise ValueError(
+                f"hidden expects comma-separated layer sizes such as '8, 8', got {self.hidden.value!r}") from None
         if any(n < 1 for n in sizes):
             raise ValueError(f"hidden layer sizes must be positive, got {self.hidden.value!r}")
         return sizes
