@@ -32,6 +32,9 @@ COLAB_PYTHON = "3.13.15"
 COLAB_PACKAGES = {
     "numpy": "2.1.3", "matplotlib": "3.10.0", "ipywidgets": "7.7.1", "tqdm": "4.67.3",
     "scikit-learn": "1.6.1", "pooch": "1.9.0", "nbformat": "5.11.1",
+    # not among the versions copied from that snapshot, but scikit-learn 1.6.1 requires
+    # threadpoolctl>=3.1.0, so Colab has at least that (an older snapshot lists 3.2.0)
+    "threadpoolctl": "3.1.0",
 }
 
 
