@@ -195,13 +195,9 @@ class CrossEntropyLoss(_Loss):
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float | np.ndarray:  # type: ignore[override]
         logits, target = self._as_arrays(pred, target)
-        if logits.ndim != 2:
-            raise ValueError(
-                f"CrossEntropyLoss expected logits of shape (N, C), got shape {logits.shape}"
-            )
-        self._log_p = F.log_softmax(logits, axis=1).astype(logits.dtype, copy=False)
-        self._y = self._targets_as_rows(logits, target)
-        return self.reduce(-np.sum(self._y * self._log_p, axis=1))
+        self._y = self._targets_as_rows(logits, target)                        # y: one row per sample
+        self._log_p = F.log_softmax(logits, axis=1).astype(logits.dtype, copy=False)   # ln softmax(z)
+        return self.reduce(-np.sum(self._y * self._log_p, axis=1))             # l_n = -sum_c y_nc ln p_nc
 
     def backward(self, grad_output: float | np.ndarray | None = None) -> np.ndarray:
         log_p, y = self.saved(self._log_p), self.saved(self._y)
@@ -211,6 +207,8 @@ class CrossEntropyLoss(_Loss):
 
     def _targets_as_rows(self, logits: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Integer labels become one-hot rows; probability rows are checked and kept."""
+        if logits.ndim != 2:
+            raise ValueError(f"CrossEntropyLoss expected logits of shape (N, C), got shape {logits.shape}")
         n, c = logits.shape
         if target.ndim == 1:
             if target.shape[0] != n:
