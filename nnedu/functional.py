@@ -188,8 +188,6 @@ def pair(value: int | tuple[int, ...] | list[int], name: str = "value") -> tuple
     return int(both[0]), int(both[1])
 
 
-_pair = pair  # the name the first edition used
-
 
 @overload
 def conv2d_output_size(size: int, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] = 1,

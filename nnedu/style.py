@@ -66,11 +66,6 @@ RC: dict[str, Any] = {
 """The book's matplotlib settings (sizes in points, so they scale with the figure)."""
 
 
-def static_build() -> bool:
-    """True while ``make book`` runs the notebooks (``NNEDU_STATIC`` set and not ``0``)."""
-    return static_mode()
-
-
 def use() -> None:
     """Apply the book's figure style, and in Jupyter draw figures at twice the resolution."""
     import matplotlib.style
@@ -94,7 +89,7 @@ def show(fig: Any = None, *, alt: str) -> None:
     if not alt or not alt.strip():
         raise ValueError("show() needs an alt text that says what the figure shows, got an empty one")
     fig = fig if fig is not None else plt.gcf()
-    if not static_build():
+    if not static_mode():
         display(fig)
         plt.close(fig)
         return

@@ -39,13 +39,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
-SETUP_CELL = '''# Set-up for Colab and Binder: installs nnedu where it is missing (does nothing locally).
-import importlib.util, subprocess, sys
-if importlib.util.find_spec("nnedu") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "nnedu[data] @ git+https://github.com/nnedu/nnedu"], check=True)'''
-
-
 def toc_pages() -> list[str]:
     """Every page of ``_toc.yml``, root first, as paths relative to the site root."""
     toc = yaml.safe_load((REPO / "_toc.yml").read_text())
@@ -58,13 +51,7 @@ def book_notebooks() -> list[Path]:
 
 # --- the notebooks' sources (no browser) -------------------------------------------------
 
-@pytest.mark.parametrize("notebook", book_notebooks(), ids=lambda p: p.stem)
-def test_chapter_starts_with_the_colab_binder_setup_cell(notebook):
-    first = json.loads(notebook.read_text())["cells"][0]
-    assert first["cell_type"] == "code", f"{notebook.name}: the first cell is not the set-up cell"
-    assert "".join(first["source"]) == SETUP_CELL, f"{notebook.name}: the first cell is not the exact set-up cell"
-    assert set(first["metadata"].get("tags", [])) >= {"remove-cell", "nnedu-setup"}, first["metadata"]
-
+# The set-up cell at the top of every chapter: tests/test_setup_cell.py (book, solutions, exercises).
 
 @pytest.mark.parametrize("notebook", book_notebooks(), ids=lambda p: p.stem)
 def test_figures_use_the_book_style_and_say_what_they_show(notebook):
