@@ -77,7 +77,7 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d expected kernel_size >= 1 and stride >= 1, got "
                              f"kernel_size={kernel_size!r}, stride={stride!r}")
         self.padding: tuple[int, int] | str = padding if isinstance(padding, str) else pair(padding, "padding")
-        self._pad, self._extra = self._padding_per_side(padding)
+        self._pad, self._extra = self._padding_per_side(self.padding)
         self.weight = Parameter(np.empty((out_channels, in_channels, *self.kernel_size)), dtype)
         self.bias = Parameter(np.empty(out_channels), dtype) if bias else None
         self.reset_parameters(rng)
@@ -112,7 +112,7 @@ class Conv2d(Module):
             self.bias.grad += db
         return dx[:, :, : x_shape[2] - self._extra[0], : x_shape[3] - self._extra[1]]
 
-    def _padding_per_side(self, padding: object) -> tuple[tuple[int, int], tuple[int, int]]:
+    def _padding_per_side(self, padding: tuple[int, int] | str) -> tuple[tuple[int, int], tuple[int, int]]:
         """``(zeros on each side, extra zeros at the bottom/right)`` for each of the two axes."""
         if padding == "valid":
             return (0, 0), (0, 0)
@@ -124,10 +124,9 @@ class Conv2d(Module):
             return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
         if isinstance(padding, str):
             raise ValueError(f"Conv2d expected padding to be an int, a pair, 'valid' or 'same', got {padding!r}")
-        assert not isinstance(self.padding, str)
-        if min(self.padding) < 0:
+        if min(padding) < 0:
             raise ValueError(f"Conv2d expected padding >= 0, got padding={padding!r}")
-        return self.padding, (0, 0)
+        return padding, (0, 0)
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
