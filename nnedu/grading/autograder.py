@@ -45,6 +45,7 @@ set -euo pipefail
 ROOT="${NNEDU_AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
 PYTHON="${NNEDU_AUTOGRADER_PYTHON:-python3}"
+cd "$ROOT"  # `python -m` and `-c` put the working folder first on sys.path: never another nnedu
 if ! "$PYTHON" -m venv --help >/dev/null 2>&1 || ! "$PYTHON" -c "import ensurepip" >/dev/null 2>&1; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y python3 python3-venv python3-pip
@@ -64,6 +65,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # /autograder/results/results.json (see nnedu.grading.autograder).
 ROOT="${NNEDU_AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${NNEDU_AUTOGRADER_PYTHON:-$ROOT/nnedu-venv/bin/python}"
+cd "$ROOT"  # `python -m` puts the working folder first on sys.path: grade with the venv's nnedu only
 exec "$PYTHON" -m nnedu.grading.autograder "$ROOT"
 """
 

@@ -30,6 +30,7 @@ import socket
 import stat
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -409,7 +410,10 @@ def python_hidden_from_others() -> str | None:
     lives in a private folder such as ``/root/.pyenv``: under its own uid it would fail on its
     first import.
     """
-    folders = [p for p in sys.path if p and os.path.isdir(p)]
+    # What the child imports from: it starts with ``python -I`` (no working folder, no
+    # PYTHONPATH), so the installation's own folders and nnedu's, not this process's sys.path.
+    paths = sysconfig.get_paths()
+    folders = [paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if os.path.isdir(paths[key])]
     folders.append(os.path.dirname(os.path.abspath(nnedu.__file__)))
     for folder in folders:
         path = Path(os.path.realpath(folder))
