@@ -12,6 +12,10 @@ renderings of the same figure, one for the light and one for the dark theme (the
 theme's ``only-light`` / ``only-dark`` classes pick one), each with the alt text that
 says what the figure shows.
 
+``style.glue(name, value)`` hands a computed number to the chapter's text, which writes
+``{glue:text}`name:.1%``` where it would otherwise type the number (myst-nb's glue): the
+prose can never disagree with the computation beside it.
+
 ``style.source(obj, ...)`` shows the source of a function of ``nnedu`` with its
 docstring turned into prose: reStructuredText maths (``:math:`` roles and ``.. math::``
 blocks) becomes rendered maths, the code follows in a listing.
@@ -76,6 +80,22 @@ def use() -> None:
     except ImportError:  # not in IPython: nothing to configure
         return
     set_matplotlib_formats("retina")
+
+
+def glue(name: str, value: Any) -> Any:
+    """Make ``value`` available to the chapter's text as ``{glue:text}`name``` and return it unchanged.
+
+    The book (myst-nb) substitutes it, formatted with an optional spec (``{glue:text}`acc:.1%```);
+    ``make book`` fails on a name that no cell glued. NumPy scalars are passed as Python numbers, so
+    the format spec applies. Where myst-nb is not installed (Colab) nothing is recorded.
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:  # no book tools: the value is still returned for the chapter's own use
+        return value
+    plain = value.item() if hasattr(value, "item") and getattr(value, "ndim", None) == 0 else value
+    myst_glue(name, plain, display=False)
+    return value
 
 
 def show(fig: Any = None, *, alt: str) -> None:
