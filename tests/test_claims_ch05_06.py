@@ -181,6 +181,19 @@ def test_ch6_mse_example_and_its_gradient():
     np.testing.assert_allclose(output.grad.numpy(), 2 / 10 * (output.detach() - target).numpy(), rtol=1e-12)
 
 
+def test_ch6_the_decks_loss_without_its_minus_sign_rewards_wrong_predictions():
+    # deck 004: E = y log(y_hat) + (1 - y) log(1 - y_hat), never positive, largest (0) when perfect
+    y_hat = t([0.999999, 0.9, 0.5, 0.1]).requires_grad_(True)
+    y = t([1.0, 1.0, 1.0, 1.0])
+    deck = y * torch.log(y_hat) + (1 - y) * torch.log(1 - y_hat)
+    assert (deck <= 0).all() and deck.argmax().item() == 0
+    deck.sum().backward()
+    stepped = y_hat.detach() - 0.01 * y_hat.grad          # one gradient-descent step on E
+    assert (stepped < y_hat.detach()).all()               # every prediction moves away from the label 1
+    bce = torch.nn.functional.binary_cross_entropy(y_hat.detach(), y, reduction="none")
+    torch.testing.assert_close(bce, -deck.detach())      # the cross-entropy is its negative
+
+
 def test_ch6_the_decks_logistic_cost_with_ln_z_is_undefined_and_the_one_with_sigma_is_not():
     z = t([-2.0, 0.5, 3.0])
     y = t([0.0, 1.0, 1.0])
