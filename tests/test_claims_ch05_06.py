@@ -257,6 +257,29 @@ def test_ch6_a_separable_data_set_has_no_lowest_point_and_an_overlapping_one_has
     assert w.grad.abs().max().item() < 1e-9 and w.abs().max().item() < 10   # a finite minimum
 
 
+def test_ch6_the_chapters_loss_landscape_has_its_minimum_inside_the_drawn_grid():
+    # the chapter's data (seed 0): two overlapping groups; the minimum of the mean BCE lies in
+    # w in [-3, 6], b in [-5, 5], found here by L-BFGS instead of the chapter's grid search
+    rng = np.random.default_rng(0)
+    x = t(np.concatenate([rng.normal(-1, 1.2, 30), rng.normal(1.5, 1.2, 30)]))
+    y = t(np.concatenate([np.zeros(30), np.ones(30)]))
+    wb = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([wb], max_iter=200, tolerance_grad=1e-12, tolerance_change=1e-20,
+                                  line_search_fn="strong_wolfe")
+
+    def closure() -> Any:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(wb[0] * x + wb[1], y)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    closure()
+    w, b = wb.tolist()
+    assert wb.grad.abs().max().item() < 1e-8
+    assert -3 < w < 6 and -5 < b < 5
+
+
 # --------------------------------------------------------------------------------------------
 # Chapter 6: the softmax + cross-entropy gradient, derived
 # --------------------------------------------------------------------------------------------
