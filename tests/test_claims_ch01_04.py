@@ -341,3 +341,9 @@ def test_ch4_silu_trains_like_tanh_and_relu():
         accuracies.append((model(X).argmax(1) == y).double().mean().item())
     assert np.mean(accuracies) >= 0.95
     assert values["ch4_moons_silu_mean"] >= 0.95
+
+
+def test_ch4_leaky_relu_is_drawn_with_pytorchs_default_slope():
+    prose = cell_containing(CH4, "markdown", "Leaky ReLU is drawn with")
+    assert r"\alpha = 0.01" in prose
+    assert nnedu.nn.LeakyReLU().negative_slope == torch.nn.LeakyReLU().negative_slope == 0.01
