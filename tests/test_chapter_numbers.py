@@ -7,6 +7,7 @@ import pytest
 
 import nnedu
 from nnedu import nn
+from nnedu.data import load_digits, train_test_split
 from nnedu.optim import SGD
 
 
@@ -23,9 +24,9 @@ def l2_groups(model: nn.Module, lam: float, n: int) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def splits():
-    X, y = nnedu.data.load_digits()
-    X_rest, X_test, y_rest, y_test = nnedu.data.train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
-    X_train, X_val, y_train, y_val = nnedu.data.train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
+    X, y = load_digits()
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
                                                                  stratify=True)
     return X_train, X_val, X_test, y_train, y_val, y_test
 
@@ -77,10 +78,10 @@ def test_ch9_overfitting_and_l2(splits):
 
 def test_ch10_cnn_monitored_on_a_validation_split():
     """Chapter 10 splits like chapter 9: fit watches the validation set; the test set is not used in training."""
-    images, labels = nnedu.data.load_digits(flatten=False)
-    X_rest, X_test, y_rest, y_test = nnedu.data.train_test_split(images, labels, test_size=0.2, seed=0,
+    images, labels = load_digits(flatten=False)
+    X_rest, X_test, y_rest, y_test = train_test_split(images, labels, test_size=0.2, seed=0,
                                                                  stratify=True)
-    X_train, X_val, y_train, y_val = nnedu.data.train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
                                                                  stratify=True)
     assert (len(X_train), len(X_val), len(X_test)) == (1077, 360, 360)
     train_rows = {row.tobytes() for row in X_train}

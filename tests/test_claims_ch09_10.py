@@ -16,6 +16,7 @@ from scipy.signal import convolve2d
 
 import nnedu
 from nnedu import nn
+from nnedu.data import load_digits, train_test_split
 from nnedu.optim import SGD
 
 SEEDS = (0, 1, 2)
@@ -26,15 +27,15 @@ SEEDS = (0, 1, 2)
 
 def three_way_split(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
     """Train 60 %, validation 20 %, test 20 %, stratified, seed 0 (chapters 9 and 10)."""
-    X_rest, X_test, y_rest, y_test = nnedu.data.train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
-    X_train, X_val, y_train, y_val = nnedu.data.train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
                                                                  stratify=True)
     return X_train, X_val, X_test, y_train, y_val, y_test
 
 
 @pytest.fixture(scope="module")
 def digits() -> tuple[np.ndarray, ...]:
-    return three_way_split(*nnedu.data.load_digits())
+    return three_way_split(*load_digits())
 
 
 def mlp(n_in: int = 64, dropout: float = 0.0) -> nn.Sequential:
@@ -169,7 +170,7 @@ def test_ch9_learning_curve_rises_with_diminishing_returns(digits):
     for a, m in enumerate(sizes):
         for b, seed in enumerate(SEEDS):
             if m < len(X_train):
-                X_m, _, y_m, _ = nnedu.data.train_test_split(X_train, y_train, test_size=len(X_train) - m,
+                X_m, _, y_m, _ = train_test_split(X_train, y_train, test_size=len(X_train) - m,
                                                              seed=seed, stratify=True)
             else:
                 X_m, y_m = X_train, y_train
@@ -232,6 +233,7 @@ def test_conv_gradient_formulas_match_torch_autograd_and_conv2d_backward(shape, 
     rng = np.random.default_rng(7)
     x = rng.normal(size=shape)
     layer = nn.Conv2d(shape[1], 4, kernel, stride=stride, padding=padding, rng=rng)
+    assert layer.bias is not None
     delta = rng.normal(size=layer(x).shape)
     dx = layer.backward(delta)
 
@@ -355,11 +357,11 @@ def test_the_chapters_receptive_fields_by_hand_and_through_nnedu():
     assert recurrence(OUR_CNN)[:2] == (1 + 2 + 1 + 2 * 2, 2)
     assert recurrence(DECKS_CNN)[:2] == (1 + 2 + 2 + 1, 2)
     for stack, size in [(OUR_CNN, 16), (DECKS_CNN, 28)]:
-        layers = []
+        layers: list[nn.Module] = []
         for kind, k, s, p in stack:
             if kind == "conv":
-                conv = nn.Conv2d(1, 1, k, stride=s, padding=p)
-                conv.weight.data[:], conv.bias.data[:] = 1.0, 0.0
+                conv = nn.Conv2d(1, 1, k, stride=s, padding=p, bias=False)
+                conv.weight.data[:] = 1.0
                 layers.append(conv)
             else:
                 layers.append(nn.AvgPool2d(k, stride=s))
@@ -378,7 +380,7 @@ def test_the_chapters_receptive_fields_by_hand_and_through_nnedu():
 
 
 def test_ch10_cnn_loses_somewhat_less_than_the_mlp_on_shifted_digits_but_both_lose_about_half():
-    images, labels = nnedu.data.load_digits(flatten=False)
+    images, labels = load_digits(flatten=False)
     X_train, X_val, X_test, y_train, y_val, y_test = three_way_split(images, labels)
 
     def shifted(batch: np.ndarray) -> np.ndarray:
@@ -388,7 +390,7 @@ def test_ch10_cnn_loses_somewhat_less_than_the_mlp_on_shifted_digits_but_both_lo
 
     flat = lambda batch: batch.reshape(len(batch), -1)  # noqa: E731
     channel = lambda batch: batch[:, None]  # noqa: E731
-    results = {"mlp": [], "cnn": []}
+    results: dict[str, list[list[float]]] = {"mlp": [], "cnn": []}
     for seed in SEEDS:
         nnedu.manual_seed(seed)
         dense = mlp()
