@@ -7,20 +7,26 @@ import pytest
 
 import nnedu
 from nnedu import nn
+from nnedu.data import load_digits, train_test_split
 from nnedu.optim import SGD
 
 
-def mlp(n_in: int = 64, dropout: float = 0.0) -> nn.Sequential:
-    extra = [nn.Dropout(dropout)] if dropout else []
-    return nn.Sequential(nn.Linear(n_in, 100), nn.ReLU(), *extra, nn.Linear(100, 50), nn.ReLU(), *extra,
-                         nn.Linear(50, 10))
+def mlp(n_in: int = 64) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(n_in, 100), nn.ReLU(), nn.Linear(100, 50), nn.ReLU(), nn.Linear(50, 10))
+
+
+def l2_groups(model: nn.Module, lam: float, n: int) -> list[dict]:
+    """Chapter 9's L2: weight_decay = lam / n on the weights, none on the biases."""
+    named = list(model.named_parameters())
+    return [{"params": [p for name, p in named if name.endswith("weight")], "weight_decay": lam / n},
+            {"params": [p for name, p in named if name.endswith("bias")], "weight_decay": 0.0}]
 
 
 @pytest.fixture(scope="module")
 def splits():
-    X, y = nnedu.data.load_digits()
-    X_rest, X_test, y_rest, y_test = nnedu.data.train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
-    X_train, X_val, y_train, y_val = nnedu.data.train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
+    X, y = load_digits()
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
                                                                  stratify=True)
     return X_train, X_val, X_test, y_train, y_val, y_test
 
@@ -51,41 +57,41 @@ def test_ch9_parameter_count_and_final_accuracy(splits):
 
 def test_ch9_overfitting_and_l2(splits):
     X_train, X_val, _, y_train, y_val, _ = splits
+    small_X, small_y = X_train[:150], y_train[:150]
 
-    def train(weight_decay):
+    def train(lam):
         nnedu.manual_seed(0)
         model = mlp()
-        return nnedu.fit(model, nn.CrossEntropyLoss(),
-                         SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=weight_decay),
-                         X_train[:150], y_train[:150], epochs=300, batch_size=32,
+        optimizer = SGD(l2_groups(model, lam, len(small_X)), lr=0.05, momentum=0.9)
+        assert [g["weight_decay"] for g in optimizer.param_groups] == [lam / 150, 0.0]
+        assert sum(len(g["params"]) for g in optimizer.param_groups) == 6      # 3 weights, 3 biases, each once
+        return nnedu.fit(model, nn.CrossEntropyLoss(), optimizer, small_X, small_y, epochs=200, batch_size=32,
                          validation_data=(X_val, y_val), progress=False)
 
-    plain, l2, too_much = train(0.0), train(1e-2), train(3e-2)
+    plain, l2, too_much = train(0.0), train(0.5), train(5.0)
     assert plain.loss[-1] < 1e-2                                   # the training set is memorised
     assert plain.val_loss[-1] > 1.25 * min(plain.val_loss)        # while validation loss turns round
-    assert np.argmin(plain.val_loss) < 100
+    assert np.argmin(plain.val_loss) < 50
     assert l2.val_loss[-1] < plain.val_loss[-1]                   # moderate L2 keeps it lower
-    assert too_much.val_loss[-1] > l2.val_loss[-1] and too_much.loss[-1] > l2.loss[-1]   # underfits
+    assert too_much.val_loss[-1] > plain.val_loss[-1] and too_much.loss[-1] > l2.loss[-1]   # underfits
 
 
-def test_ch10_cnn_loses_less_than_the_mlp_on_shifted_digits():
-    images, labels = nnedu.data.load_digits(flatten=False)
-    X_train, X_test, y_train, y_test = nnedu.data.train_test_split(images, labels, test_size=0.2, seed=0,
-                                                                   stratify=True)
-    shifted = np.zeros_like(X_test)
-    shifted[..., 1:] = X_test[..., :-1]
-    nnedu.manual_seed(0)
-    dense = mlp()
-    nnedu.fit(dense, nn.CrossEntropyLoss(), SGD(dense.parameters(), lr=0.05, momentum=0.9),
-              X_train.reshape(len(X_train), -1), y_train, epochs=30, batch_size=32, progress=False)
+def test_ch10_cnn_monitored_on_a_validation_split():
+    """Chapter 10 splits like chapter 9: fit watches the validation set; the test set is not used in training."""
+    images, labels = load_digits(flatten=False)
+    X_rest, X_test, y_rest, y_test = train_test_split(images, labels, test_size=0.2, seed=0,
+                                                                 stratify=True)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
+                                                                 stratify=True)
+    assert (len(X_train), len(X_val), len(X_test)) == (1077, 360, 360)
+    train_rows = {row.tobytes() for row in X_train}
+    assert not any(row.tobytes() in train_rows for row in X_val) and not any(row.tobytes() in train_rows
+                                                                                for row in X_test)
     nnedu.manual_seed(0)
     cnn = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                         nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(256, 10))
-    nnedu.fit(cnn, nn.CrossEntropyLoss(), SGD(cnn.parameters(), lr=0.05, momentum=0.9),
-              X_train[:, None], y_train, epochs=15, batch_size=32, progress=False)
-    acc = lambda model, X: np.mean(model.eval()(X).argmax(1) == y_test)  # noqa: E731
-    dense_drop = acc(dense, X_test.reshape(len(X_test), -1)) - acc(dense, shifted.reshape(len(X_test), -1))
-    cnn_drop = acc(cnn, X_test[:, None]) - acc(cnn, shifted[:, None])
-    assert acc(cnn, X_test[:, None]) >= 0.97
-    assert cnn_drop < dense_drop
-    assert sum(p.data.size for p in cnn.parameters()) < sum(p.data.size for p in dense.parameters()) / 3
+    history = nnedu.fit(cnn, nn.CrossEntropyLoss(), SGD(cnn.parameters(), lr=0.05, momentum=0.9), X_train[:, None],
+                        y_train, epochs=15, batch_size=32, validation_data=(X_val[:, None], y_val), progress=False)
+    assert len(history.val_loss) == 15 and history.val_loss[-1] < 0.5 * history.val_loss[0]
+    assert np.mean(cnn.eval()(X_val[:, None]).argmax(1) == y_val) >= 0.95
+    assert sum(p.data.size for p in cnn.parameters()) < sum(p.data.size for p in mlp().parameters()) / 3
