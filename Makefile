@@ -12,7 +12,7 @@ help:
 	@echo "make test   run the whole test suite"
 	@echo "make bench  run the benchmarks against PyTorch"
 	@echo "make lint   ruff and mypy (also run by make test)"
-	@echo "make deck-results  retrain the decks' MLP and CNN in nnedu and PyTorch (book/data/deck_results.json, ~20 min)"
+	@echo "make deck-results  retrain the decks' MLP and CNN in nnedu and PyTorch (book/data/deck_results.json, ~25 min)"
 	@echo "make lab    start JupyterLab on http://127.0.0.1:8888 at the repository root (LAB_PORT=...)"
 	@echo "make serve  preview the built site on http://127.0.0.1:8000 (PORT=...)"
 	@echo "make clean  remove _build (keeps .venv)"

@@ -20,7 +20,7 @@ The recipe (Keras' defaults, which the deck relies on without printing them):
 - RMSprop with ``lr=0.001, alpha=0.9, eps=1e-7`` (Keras' ``rho`` is PyTorch's ``alpha``);
 - mini-batches of 128 (the Keras examples' ``batch_size``), a new order every epoch;
 - the deck's epochs: 20 for the MLP, 12 for the CNN (with three seeds the whole run takes about
-  20 minutes on one core: an epoch of the CNN on 7,000 images costs about 20 s in numpy);
+  25 minutes on a shared two-core machine: an epoch of the CNN on 7,000 images costs about 25 s in numpy);
 - dropout as in the deck; float32 and one thread in both libraries (a fair, repeatable timing).
 
 Run: ``python -m experiments.deck_results [--full] [--seeds 3] [--out PATH]`` (``make deck-results``).
@@ -300,7 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m experiments.deck_results",
                                      description="Train deck 001's MLP and CNN in nnedu and PyTorch; write the JSON.")
     parser.add_argument("--full", action="store_true",
-                        help="train on MNIST's 60,000 training images (downloads them), test on its 10,000 test images")
+                        help="train and validate on MNIST's 60,000 training images (55,000 + 5,000; downloads them), "
+                             "test on its 10,000 test images (hours: the CNN in numpy)")
     parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help="number of seeds (default %(default)s)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the JSON file to write (default %(default)s)")
     args = parser.parse_args(argv)
