@@ -175,7 +175,10 @@ def test_rerunning_the_first_epoch_reproduces_the_recorded_numbers(recorded, spl
         for framework in recorded["config"]["frameworks"]:
             again = deck_results.run("mlp", framework, split, seed)
             before = next(r for r in recorded["runs"] if (r["model"], r["framework"], r["seed"]) == ("mlp", framework, seed))
-            assert again["train_loss"][0] == pytest.approx(before["train_loss"][0], rel=1e-6), framework
-            assert again["val_accuracy"][0] == pytest.approx(before["val_accuracy"][0], abs=1e-9), framework
+            # Here the two agree to about 1e-8 (also with two threads); another seed, split, order, learning
+            # rate or dropout changes the first epoch's loss by about 1e-2. The margins leave room for another
+            # CPU's rounding: 1e-5 in the loss, one image of the 1,000 validation images.
+            assert again["train_loss"][0] == pytest.approx(before["train_loss"][0], rel=1e-5), framework
+            assert again["val_accuracy"][0] == pytest.approx(before["val_accuracy"][0], abs=1.5 / len(split.y_val))
     finally:
         torch.set_num_threads(threads)
