@@ -5,13 +5,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.nnedu-installed
 
-.PHONY: book test bench lint lab serve clean help
+.PHONY: book test bench lint lab serve clean help deck-results
 
 help:
 	@echo "make book   build the site with every notebook executed (_build/html)"
 	@echo "make test   run the whole test suite"
 	@echo "make bench  run the benchmarks against PyTorch"
 	@echo "make lint   ruff and mypy (also run by make test)"
+	@echo "make deck-results  retrain the decks' MLP and CNN in nnedu and PyTorch (book/data/deck_results.json, ~25 min)"
 	@echo "make lab    start JupyterLab on http://127.0.0.1:8888 at the repository root (LAB_PORT=...)"
 	@echo "make serve  preview the built site on http://127.0.0.1:8000 (PORT=...)"
 	@echo "make clean  remove _build (keeps .venv)"
@@ -37,8 +38,12 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check nnedu tests benchmarks
-	$(VENV)/bin/mypy
+	$(VENV)/bin/ruff check nnedu tests benchmarks experiments
+	$(VENV)/bin/mypy nnedu experiments
+
+# The decks' headline results for chapter 11, on the offline MNIST test split (FULL=1: on full MNIST).
+deck-results: $(STAMP)
+	nice -n 10 $(PY) -m experiments.deck_results $(if $(FULL),--full)
 
 # JupyterLab for students: exercises/ (the graded work) and book/ (chapters with live widgets).
 # Only on 127.0.0.1, with a fresh token (passed in the environment, not on the command line).

@@ -1,4 +1,4 @@
-"""The code style and types are part of the suite: ruff (lint + import order) and mypy on nnedu/.
+"""The code style and types are part of the suite: ruff (lint + import order) and mypy on nnedu/ and experiments/.
 
 Both are configured in pyproject.toml; run them by hand with ``make lint``.
 """
@@ -23,11 +23,11 @@ def tool(name: str) -> str:
 
 
 def test_ruff_is_clean():
-    result = subprocess.run([tool("ruff"), "check", "nnedu", "tests", "benchmarks"], cwd=REPO,
+    result = subprocess.run([tool("ruff"), "check", "nnedu", "tests", "benchmarks", "experiments"], cwd=REPO,
                             capture_output=True, text=True)
     assert result.returncode == 0, "ruff found problems:\n" + result.stdout + result.stderr
 
 
 def test_mypy_is_clean():
-    result = subprocess.run([tool("mypy")], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([tool("mypy"), "nnedu", "experiments"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, "mypy found problems:\n" + result.stdout + result.stderr
