@@ -28,6 +28,8 @@ import pytest
 import yaml
 from conftest import REPO
 
+from nnedu.widgets._base import PLAY_INTERVAL_MS
+
 CHROMIUM = Path(os.environ.get("NNEDU_CHROMIUM", "/usr/bin/chromium"))
 needs_browser = pytest.mark.skipif(not CHROMIUM.exists(),
                                    reason=f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
@@ -216,6 +218,28 @@ def visit(browser, server):
         v.close()
 
 
+@pytest.fixture(scope="module")
+def view(browser, server):
+    """Open ``path`` (read-only tests): one loaded page per (path, viewport, theme), shared by every test that
+    only looks at it. The page tests are grouped by path (``scope="module"`` on their parametrization), so the
+    pages of one path are closed when the next path's tests begin, and a page is loaded once, not once per test.
+    Tests that click or type use ``visit``, which always opens a fresh page.
+    """
+    views: dict[tuple[str, int, bool], Visit] = {}
+
+    def open_view(path: str, viewport: dict = DESKTOP, dark: bool = False) -> Visit:
+        for key in [key for key in views if key[0] != path]:
+            views.pop(key).close()
+        key = (path, viewport["width"], dark)
+        if key not in views:
+            views[key] = Visit(browser, server + path, viewport, dark)
+        return views[key]
+
+    yield open_view
+    for v in views.values():
+        v.close()
+
+
 def test_toc_pages_exist(site):
     missing = [p for p in toc_pages() if not (site / p).exists()]
     assert not missing and len(toc_pages()) == 12
@@ -234,10 +258,10 @@ def test_no_page_refers_to_a_cdn(site):
 
 @needs_browser
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-@pytest.mark.parametrize("path", toc_pages() + ["search.html?q=gradient"])
-def test_page_is_clean_offline_and_typesets_its_maths(visit, path, dark):
+@pytest.mark.parametrize("path", toc_pages() + ["search.html?q=gradient"], scope="module")
+def test_page_is_clean_offline_and_typesets_its_maths(view, path, dark):
     """No console error or warning at all (no allowlist), no request leaves 127.0.0.1, no raw TeX."""
-    v = visit(path, dark=dark)
+    v = view(path, dark=dark)
     assert not v.blocked, f"{path} tried to reach other hosts: {v.blocked[:5]}"
     assert not v.failed, f"{path} had failed requests: {v.failed[:5]}"
     assert not v.console, f"{path} logged to the console: {v.console[:5]}"
@@ -270,9 +294,9 @@ OVERFLOWING = """() => {
 
 
 @needs_browser
-@pytest.mark.parametrize("path", toc_pages() + ["search.html?q=gradient"])
-def test_no_horizontal_scrolling_on_a_phone(visit, path):
-    v = visit(path, viewport=PHONE)
+@pytest.mark.parametrize("path", toc_pages() + ["search.html?q=gradient"], scope="module")
+def test_no_horizontal_scrolling_on_a_phone(view, path):
+    v = view(path, viewport=PHONE)
     result = v.page.evaluate(OVERFLOWING)
     assert result["scrollWidth"] <= result["viewport"], f"{path} scrolls sideways on a phone: {result}"
     assert not result["found"], f"{path}: elements wider than a 390 px screen: {result['found']}"
@@ -288,9 +312,9 @@ FILE_NAME = re.compile(r"(^|/)[\w.-]+\.(png|jpe?g|gif|svg|webp)$|_images/|^data:
 
 
 @needs_browser
-@pytest.mark.parametrize("path", toc_pages())
-def test_every_image_says_what_it_shows(visit, path):
-    images = visit(path).page.evaluate(IMAGES)
+@pytest.mark.parametrize("path", toc_pages(), scope="module")
+def test_every_image_says_what_it_shows(view, path):
+    images = view(path).page.evaluate(IMAGES)
     bad = [(i["src"], i["alt"]) for i in images
            if not (i["alt"] or "").strip() or FILE_NAME.search(i["alt"].strip()) or len(i["alt"].split()) < 3]
     assert not bad, f"{path}: images without an alt text that says what they show: {bad[:5]}"
@@ -298,23 +322,24 @@ def test_every_image_says_what_it_shows(visit, path):
 
 @needs_browser
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-@pytest.mark.parametrize("path", toc_pages())
-def test_figures_are_shown_at_three_quarters_of_their_natural_width(visit, path, dark):
+@pytest.mark.parametrize("path", toc_pages(), scope="module")
+def test_figures_are_shown_at_three_quarters_of_their_natural_width(view, path, dark):
     """At 1280 px a figure drawn for the text column is not shrunk (its 9 pt text stays >= 9 px).
 
     The natural width is the image's ``width`` attribute when it has one (figures drawn at
     2x for sharpness declare their CSS size), else its pixel width.
     """
-    images = [i for i in visit(path, dark=dark).page.evaluate(IMAGES) if i["visible"]]
+    images = [i for i in view(path, dark=dark).page.evaluate(IMAGES) if i["visible"]]
     small = [(i["alt"][:50], round(i["shown"]), i["natural"]) for i in images if i["shown"] < 0.75 * i["natural"]]
     assert not small, f"{path}: figures shrunk below 75% of their natural width: {small}"
 
 
 @needs_browser
-@pytest.mark.parametrize("path", ["book/02_neurons_and_perceptrons.html", "book/08_backpropagation.html"])
-def test_dark_mode_shows_the_dark_rendering_of_each_figure(visit, path):
+@pytest.mark.parametrize("path", ["book/02_neurons_and_perceptrons.html", "book/08_backpropagation.html"],
+                         scope="module")
+def test_dark_mode_shows_the_dark_rendering_of_each_figure(view, path):
     for dark in (False, True):
-        v = visit(path, dark=dark)
+        v = view(path, dark=dark)
         shown = v.page.evaluate("""() => [...document.querySelectorAll('img.nnedu-figure')]
             .filter(i => i.getBoundingClientRect().width > 0).map(i => i.classList.contains('only-dark'))""")
         assert all(s == dark for s in shown), (dark, shown)
@@ -397,7 +422,7 @@ def test_steppers_step_with_mouse_and_keyboard(site, visit, dark):
                 timeout=10000)
             player.locator("button[data-action=play]").click()
             paused = player_state(player)["shown"]
-            v.page.wait_for_timeout(1500)
+            v.page.wait_for_timeout(PLAY_INTERVAL_MS + 300)   # a player still playing would have stepped
             assert player_state(player)["shown"] == paused, f"{where}: Play did not pause"
         assert not v.console, f"{path}: console messages while stepping: {v.console[:5]}"
 
@@ -429,14 +454,12 @@ def test_search_finds_a_word_from_chapter_8_and_shows_maths_as_text(visit):
 
 
 @needs_browser
-def test_screenshots_of_every_page(visit):
+@pytest.mark.parametrize("path", toc_pages(), scope="module")
+def test_screenshots_of_every_page(view, path):
     """Desktop, phone and dark screenshots of every page, for people to look at."""
     out = REPO / "_build" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
-    for path in toc_pages():
-        for mode, viewport, dark in [("desktop", DESKTOP, False), ("phone", PHONE, False), ("dark", DESKTOP, True)]:
-            v = visit(path, viewport=viewport, dark=dark)
-            target = out / f"{Path(path).stem}-{mode}.png"
-            v.page.screenshot(path=str(target), full_page=True)
-            assert target.stat().st_size > 10_000
-            v.close()
+    for mode, viewport, dark in [("desktop", DESKTOP, False), ("phone", PHONE, False), ("dark", DESKTOP, True)]:
+        target = out / f"{Path(path).stem}-{mode}.png"
+        view(path, viewport=viewport, dark=dark).page.screenshot(path=str(target), full_page=True)
+        assert target.stat().st_size > 10_000
