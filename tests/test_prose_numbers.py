@@ -117,3 +117,24 @@ def test_the_check_finds_typed_numbers_and_accepts_glued_and_defined_ones():
     assert unglued_numbers(notebook("The deck prints 98.40 %.", code="DECK_MLP = 0.984")) == []
     assert unglued_numbers(notebook("At most $0.25$.", constants={"0.25": "the maximum of sigma'(z)"})) == []
     assert unglued_numbers(notebook("Chapter 9 and version 1.2.3, [link](https://x.org/a1.5)")) == []
+
+
+def test_style_glue_passes_python_numbers_to_myst_nb_and_returns_the_value(monkeypatch):
+    import sys
+
+    import numpy as np
+
+    from nnedu import style
+
+    recorded = []
+    fake = type(sys)("myst_nb")
+    fake.glue = lambda name, value, display=True: recorded.append((name, value, display))
+    monkeypatch.setitem(sys.modules, "myst_nb", fake)
+    value = np.float64(0.973)
+    assert style.glue("acc", value) is value
+    assert recorded == [("acc", 0.973, False)] and type(recorded[0][1]) is float   # so {glue:text}`acc:.1%` formats
+    array = np.arange(3)
+    assert style.glue("counts", array) is array and recorded[-1][1] is array       # arrays are passed as they are
+
+    monkeypatch.setitem(sys.modules, "myst_nb", None)                               # Colab: no myst-nb
+    assert style.glue("acc", 0.5) == 0.5
