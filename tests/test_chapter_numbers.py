@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from chapters import digits_mlp as mlp
+from chapters import l2_groups, three_way_split
 
 import nnedu
 from nnedu import nn
-from nnedu.data import load_digits, train_test_split
+from nnedu.data import load_digits
 from nnedu.optim import SGD
-
-
-def mlp(n_in: int = 64) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(n_in, 100), nn.ReLU(), nn.Linear(100, 50), nn.ReLU(), nn.Linear(50, 10))
-
-
-def l2_groups(model: nn.Module, lam: float, n: int) -> list[dict]:
-    """Chapter 9's L2: weight_decay = lam / n on the weights, none on the biases."""
-    named = list(model.named_parameters())
-    return [{"params": [p for name, p in named if name.endswith("weight")], "weight_decay": lam / n},
-            {"params": [p for name, p in named if name.endswith("bias")], "weight_decay": 0.0}]
 
 
 @pytest.fixture(scope="module")
 def splits():
-    X, y = load_digits()
-    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
-    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
-                                                                 stratify=True)
-    return X_train, X_val, X_test, y_train, y_val, y_test
+    return three_way_split(*load_digits())
 
 
 @pytest.mark.parametrize("lr, converges", [(0.05, True), (0.5, True), (0.9, True), (0.95, True),
@@ -79,10 +66,7 @@ def test_ch9_overfitting_and_l2(splits):
 def test_ch10_cnn_monitored_on_a_validation_split():
     """Chapter 10 splits like chapter 9: fit watches the validation set; the test set is not used in training."""
     images, labels = load_digits(flatten=False)
-    X_rest, X_test, y_rest, y_test = train_test_split(images, labels, test_size=0.2, seed=0,
-                                                                 stratify=True)
-    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
-                                                                 stratify=True)
+    X_train, X_val, X_test, y_train, y_val, y_test = three_way_split(images, labels)
     assert (len(X_train), len(X_val), len(X_test)) == (1077, 360, 360)
     train_rows = {row.tobytes() for row in X_train}
     assert not any(row.tobytes() in train_rows for row in X_val) and not any(row.tobytes() in train_rows

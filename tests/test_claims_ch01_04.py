@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chapters import t
 
 import nnedu
 from nnedu.data import logic_gate, make_moons
@@ -74,10 +75,6 @@ def lambert_w(x: float) -> float:
     for _ in range(100):
         w -= (w * math.exp(w) - x) / (math.exp(w) * (w + 1))
     return w
-
-
-def t(values) -> torch.Tensor:
-    return torch.tensor(values, dtype=torch.float64)
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from chapters import l2_groups, t
 
 import nnedu
 from nnedu import functional as F
@@ -38,10 +39,6 @@ DECK_LOSS_ROW = [0.394, 0.045, 0.128, 0.002, 0.045, 1.121, 0.128, 0.001, 0.001, 
 DECK_TOTAL = 1.822
 ROUNDED_LOGITS = [4, 2, 3, -1, 2, 4, 3, -2, -2, 1]   # the chapters' explanation of the deck's table
 TRUE_CLASS = 5
-
-
-def t(values) -> Any:
-    return torch.tensor(values, dtype=torch.float64)
 
 
 def binary_terms(p: Any, label: int = TRUE_CLASS) -> Any:
@@ -236,33 +233,9 @@ def test_ch6_mse_on_a_sigmoid_stalls_when_confidently_wrong_and_cross_entropy_do
     assert abs(z.grad[0].item()) > 0.99
 
 
-def test_ch6_a_separable_data_set_has_no_lowest_point_and_an_overlapping_one_has():
-    x = t([-2.0, -1.0, 1.0, 2.0])
-    y = t([0.0, 0.0, 1.0, 1.0])                         # separated by the threshold 0
-    losses = [torch.nn.functional.binary_cross_entropy_with_logits(w * x, y).item() for w in (1.0, 5.0, 25.0)]
-    assert losses[0] > losses[1] > losses[2] > 0        # falls for ever as w grows
-    y_overlap = t([0.0, 1.0, 0.0, 1.0])                 # the groups overlap
-    w = torch.zeros(2, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([w], max_iter=200, tolerance_grad=1e-12, tolerance_change=1e-20,
-                                  line_search_fn="strong_wolfe")
-
-    def closure() -> Any:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(w[0] * x + w[1], y_overlap)
-        loss.backward()
-        return loss
-
-    optimizer.step(closure)
-    closure()                                           # the gradient at the point found
-    assert w.grad.abs().max().item() < 1e-9 and w.abs().max().item() < 10   # a finite minimum
-
-
-def test_ch6_the_chapters_loss_landscape_has_its_minimum_inside_the_drawn_grid():
-    # the chapter's data (seed 0): two overlapping groups; the minimum of the mean BCE lies in
-    # w in [-3, 6], b in [-5, 5], found here by L-BFGS instead of the chapter's grid search
-    rng = np.random.default_rng(0)
-    x = t(np.concatenate([rng.normal(-1, 1.2, 30), rng.normal(1.5, 1.2, 30)]))
-    y = t(np.concatenate([np.zeros(30), np.ones(30)]))
+def logistic_minimum(x: Any, y: Any) -> Any:
+    """(w, b) minimising the mean binary cross-entropy of sigmoid(w x + b), by L-BFGS; its .grad holds the
+    gradient at the point found."""
     wb = torch.zeros(2, dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.LBFGS([wb], max_iter=200, tolerance_grad=1e-12, tolerance_change=1e-20,
                                   line_search_fn="strong_wolfe")
@@ -274,7 +247,27 @@ def test_ch6_the_chapters_loss_landscape_has_its_minimum_inside_the_drawn_grid()
         return loss
 
     optimizer.step(closure)
-    closure()
+    closure()                                           # the gradient at the point found
+    return wb
+
+
+def test_ch6_a_separable_data_set_has_no_lowest_point_and_an_overlapping_one_has():
+    x = t([-2.0, -1.0, 1.0, 2.0])
+    y = t([0.0, 0.0, 1.0, 1.0])                         # separated by the threshold 0
+    losses = [torch.nn.functional.binary_cross_entropy_with_logits(w * x, y).item() for w in (1.0, 5.0, 25.0)]
+    assert losses[0] > losses[1] > losses[2] > 0        # falls for ever as w grows
+    y_overlap = t([0.0, 1.0, 0.0, 1.0])                 # the groups overlap
+    w = logistic_minimum(x, y_overlap)
+    assert w.grad.abs().max().item() < 1e-9 and w.abs().max().item() < 10   # a finite minimum
+
+
+def test_ch6_the_chapters_loss_landscape_has_its_minimum_inside_the_drawn_grid():
+    # the chapter's data (seed 0): two overlapping groups; the minimum of the mean BCE lies in
+    # w in [-3, 6], b in [-5, 5], found here by L-BFGS instead of the chapter's grid search
+    rng = np.random.default_rng(0)
+    x = t(np.concatenate([rng.normal(-1, 1.2, 30), rng.normal(1.5, 1.2, 30)]))
+    y = t(np.concatenate([np.zeros(30), np.ones(30)]))
+    wb = logistic_minimum(x, y)
     w, b = wb.tolist()
     assert wb.grad.abs().max().item() < 1e-8
     assert -3 < w < 6 and -5 < b < 5
@@ -404,20 +397,8 @@ def test_ch6_squared_error_is_the_negative_log_likelihood_of_gaussian_noise():
 def nnedu_model_and_groups(lam: float, n: int, lr: float, momentum: float = 0.0):
     nnedu.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
-    biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
-    optimizer = nnedu.optim.SGD([{"params": weights, "weight_decay": lam / n},
-                                 {"params": biases, "weight_decay": 0.0}], lr=lr, momentum=momentum)
+    optimizer = nnedu.optim.SGD(l2_groups(model, lam, n), lr=lr, momentum=momentum)
     return model, optimizer
-
-
-def torch_copy(model) -> Any:
-    copy = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)).double()
-    with torch.no_grad():
-        for (name, p), (torch_name, tp) in zip(model.named_parameters(), copy.named_parameters()):
-            assert name == torch_name
-            tp.copy_(torch.from_numpy(p.data))
-    return copy
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
@@ -426,7 +407,7 @@ def test_ch6_sgd_with_two_groups_minimises_the_l2_regularised_cost(momentum):
     x, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=8)
     n, lam, lr = len(x), 0.5, 0.1
     model, optimizer = nnedu_model_and_groups(lam, n, lr, momentum)
-    reference = torch_copy(model)
+    reference = nnedu.to_torch(model)
     # the reference: plain SGD (no weight_decay) on C = C0 + lam/(2n) sum of the weights squared, by autograd
     reference_sgd = torch.optim.SGD(reference.parameters(), lr=lr, momentum=momentum)
     loss_fn = nn.CrossEntropyLoss()
@@ -450,7 +431,7 @@ def test_ch6_one_step_is_the_hand_computed_update_and_leaves_the_biases_undecaye
     x, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=8)
     n, lam, lr = len(x), 0.5, 0.1
     model, optimizer = nnedu_model_and_groups(lam, n, lr)
-    reference = torch_copy(model)
+    reference = nnedu.to_torch(model)
     torch.nn.functional.cross_entropy(reference(torch.from_numpy(x)), torch.from_numpy(y)).backward()
     loss_fn = nn.CrossEntropyLoss()
     optimizer.zero_grad()
@@ -477,7 +458,7 @@ def test_ch6_with_no_data_gradient_weights_shrink_and_biases_stay():
         factor = 0.99375 if name.endswith("weight") else 1.0
         np.testing.assert_allclose(p.data, factor * before[name], rtol=1e-15, err_msg=name)
     # and torch.optim.SGD with the same two groups does the same
-    reference = torch_copy(model)
+    reference = nnedu.to_torch(model)
     groups = [{"params": [p for name, p in reference.named_parameters() if name.endswith("weight")],
                "weight_decay": 0.5 / 8},
               {"params": [p for name, p in reference.named_parameters() if name.endswith("bias")],

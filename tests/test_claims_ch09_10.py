@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from chapters import digits_mlp as mlp
+from chapters import l2_groups, three_way_split, weights_and_biases
 from scipy.signal import convolve2d
 
 import nnedu
@@ -25,29 +27,9 @@ SEEDS = (0, 1, 2)
 # --- data, as the chapters split it ---------------------------------------------------------------
 
 
-def three_way_split(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Train 60 %, validation 20 %, test 20 %, stratified, seed 0 (chapters 9 and 10)."""
-    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
-    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.25, seed=0,
-                                                                 stratify=True)
-    return X_train, X_val, X_test, y_train, y_val, y_test
-
-
 @pytest.fixture(scope="module")
 def digits() -> tuple[np.ndarray, ...]:
     return three_way_split(*load_digits())
-
-
-def mlp(n_in: int = 64, dropout: float = 0.0) -> nn.Sequential:
-    def drop() -> list[nn.Module]:          # a new Dropout layer for each place: each keeps its own mask
-        return [nn.Dropout(dropout)] if dropout else []
-    return nn.Sequential(nn.Linear(n_in, 100), nn.ReLU(), *drop(), nn.Linear(100, 50), nn.ReLU(), *drop(),
-                         nn.Linear(50, 10))
-
-
-def weights_and_biases(model: nn.Module) -> tuple[list, list]:
-    named = list(model.named_parameters())
-    return ([p for name, p in named if name.endswith("weight")], [p for name, p in named if name.endswith("bias")])
 
 
 def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
@@ -123,9 +105,7 @@ def regularisation(digits):
         for seed in SEEDS:
             nnedu.manual_seed(seed)
             model = mlp(dropout=dropout)
-            weights, biases = weights_and_biases(model)
-            optimizer = SGD([{"params": weights, "weight_decay": lam / len(small_X)},
-                             {"params": biases, "weight_decay": 0.0}], lr=0.05, momentum=0.9)
+            optimizer = SGD(l2_groups(model, lam, len(small_X)), lr=0.05, momentum=0.9)
             h = nnedu.fit(model, nn.CrossEntropyLoss(), optimizer, small_X, small_y, epochs=200, batch_size=32,
                           validation_data=(X_val, y_val), progress=False)
             rows.append((h.loss[-1], h.val_loss[-1], min(h.val_loss), h.val_accuracy[-1], np.argmin(h.val_loss) + 1))

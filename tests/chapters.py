@@ -1,0 +1,44 @@
+"""What the chapters' claims tests share: the digits network and split of chapters 9 and 10, chapter 9's
+L2 parameter groups, and float64 tensors for the torch references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnedu import nn
+from nnedu.data import train_test_split
+
+
+def t(values: Any) -> Any:
+    """A float64 torch tensor (the references compute in double precision)."""
+    import torch
+
+    return torch.tensor(values, dtype=torch.float64)
+
+
+def digits_mlp(n_in: int = 64, dropout: float = 0.0) -> nn.Sequential:
+    """Chapter 9's 64-100-50-10 network, with a Dropout layer of its own after each hidden layer."""
+    def drop() -> list[nn.Module]:          # a new Dropout layer for each place: each keeps its own mask
+        return [nn.Dropout(dropout)] if dropout else []
+    return nn.Sequential(nn.Linear(n_in, 100), nn.ReLU(), *drop(), nn.Linear(100, 50), nn.ReLU(), *drop(),
+                         nn.Linear(50, 10))
+
+
+def three_way_split(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Train 60 %, validation 20 %, test 20 %, stratified, seed 0 (chapters 9 and 10)."""
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.25, seed=0, stratify=True)
+    return X_train, X_val, X_test, y_train, y_val, y_test
+
+
+def weights_and_biases(model: nn.Module) -> tuple[list, list]:
+    named = list(model.named_parameters())
+    return [p for name, p in named if name.endswith("weight")], [p for name, p in named if name.endswith("bias")]
+
+
+def l2_groups(model: nn.Module, lam: float, n: int) -> list[dict]:
+    """L2 as chapters 6 and 9 write it: weight_decay = lam / n on the weights, none on the biases."""
+    weights, biases = weights_and_biases(model)
+    return [{"params": weights, "weight_decay": lam / n}, {"params": biases, "weight_decay": 0.0}]
