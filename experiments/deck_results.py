@@ -44,7 +44,7 @@ import numpy as np
 
 import nnedu
 from nnedu import nn
-from nnedu.data import load_mnist, train_test_split
+from nnedu.data import MNISTError, load_mnist, train_test_split
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_TEST_DIR = REPO.parent / "shared" / "data" / "mnist-test"
@@ -313,7 +313,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(1)
     nnedu.set_num_threads(1)
     started = time.perf_counter()
-    split = load_split(args.full)
+    try:
+        split = load_split(args.full)
+    except MNISTError as error:   # no data: say where it was looked for, without a traceback
+        print(f"deck_results: {error}", file=sys.stderr)
+        return 2
     settings = config(args.full, args.seeds)
     seeds: list[int] = settings["seeds"]
     runs: list[dict[str, Any]] = []

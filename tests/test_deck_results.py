@@ -182,3 +182,12 @@ def test_rerunning_the_first_epoch_reproduces_the_recorded_numbers(recorded, spl
             assert again["val_accuracy"][0] == pytest.approx(before["val_accuracy"][0], abs=1.5 / len(split.y_val))
     finally:
         torch.set_num_threads(threads)
+
+
+def test_without_the_mnist_files_the_command_says_where_it_looked_and_exits_2(monkeypatch, capsys):
+    def missing(full: bool = False) -> None:
+        raise nnedu.data.MNISTError("t10k-images-idx3-ubyte.gz is not in /nowhere, and download=False")
+
+    monkeypatch.setattr(deck_results, "load_split", missing)
+    assert deck_results.main(["--out", "/nonexistent/never-written.json"]) == 2
+    assert "deck_results: t10k-images-idx3-ubyte.gz is not in /nowhere" in capsys.readouterr().err
