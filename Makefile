@@ -41,7 +41,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check nnedu tests benchmarks experiments
 	$(VENV)/bin/mypy nnedu experiments
 
-# The decks' headline results for chapter 11, on the offline MNIST test split (FULL=1: on full MNIST).
+# The decks' headline results for chapter 12, on the offline MNIST test split (FULL=1: on full MNIST).
 deck-results: $(STAMP)
 	nice -n 10 $(PY) -m experiments.deck_results $(if $(FULL),--full)
 

@@ -66,11 +66,11 @@ def run(quick: bool = False) -> list[Row]:
     seconds = sandbox_round_trip()
     rows = [Row("one sandbox: build, run one cell, one call, tear down (everything killed)", seconds, None,
                 "< 0.5 s", seconds < 0.5, f"isolation {level}; python + numpy start included")]
-    for exercise, name in [("08", "08_backprop.ipynb"), ("11", "11_pytorch.ipynb")]:
+    for exercise, name in [("08", "08_backprop.ipynb"), ("12", "12_pytorch.ipynb")]:
         seconds = grade_class(exercise, name, students, jobs=2)
         limit = 60.0 * students / 30
         note = f"sandboxed child per submission, isolation {level}"
-        if exercise == "11":
+        if exercise == "12":
             note += f"; imports torch, which takes {host_import_seconds('torch'):.1f} s on the host right now"
         rows.append(Row(f"nnedu grade: {students} submissions of exercise {exercise}, -j 2", seconds, None,
                         f"< {limit:g} s", seconds < limit, note))

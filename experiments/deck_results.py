@@ -1,4 +1,4 @@
-"""The decks' headline results (chapter 11): deck 001's Keras MLP and CNN, in nnedu and in PyTorch.
+"""The decks' headline results (chapter 12): deck 001's Keras MLP and CNN, in nnedu and in PyTorch.
 
 Deck 001 trains two Keras models on MNIST's 60,000 training images, watching its 10,000 test images
 as "validation data", and prints 98.40 % (the MLP, 20 epochs) and 99.25 % (the CNN, 12 epochs).

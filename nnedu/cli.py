@@ -65,7 +65,7 @@ def parser() -> argparse.ArgumentParser:
     z.add_argument("--memory", type=_positive(int), default=2048, help="memory limit in MB (default 2048)")
     z.add_argument("--extra", action="append", choices=["data", "torch"],
                    help="also install this extra of nnedu; repeatable (default: what the exercise notebook imports, "
-                        "e.g. torch for exercise 11)")
+                        "e.g. torch for exercise 12)")
     return p
 
 

@@ -1,4 +1,4 @@
-r"""Convolution and pooling as arithmetic on arrays (chapter 10), twice over.
+r"""Convolution and pooling as arithmetic on arrays (chapter 11), twice over.
 
 Shapes follow PyTorch: images ``x`` are ``(N, C, H, W)`` (batch, channels, height,
 width), filters ``weight`` are ``(O, C, kh, kw)`` (one filter of depth ``C`` per output

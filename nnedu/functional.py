@@ -201,7 +201,7 @@ def conv2d_output_size(
     stride: int | tuple[int, int] = 1,
     padding: int | tuple[int, int] = 0,
 ) -> int | tuple[int, int]:
-    r"""Output size of a convolution or pooling window (chapter 10):
+    r"""Output size of a convolution or pooling window (chapter 11):
 
     .. math:: n_\text{out} = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1
 

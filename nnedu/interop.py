@@ -1,4 +1,4 @@
-"""From nnedu to PyTorch (chapter 11): the same network, the same weights, in ``torch.nn``.
+"""From nnedu to PyTorch (chapter 12): the same network, the same weights, in ``torch.nn``.
 
 Because nnedu uses PyTorch's names, shapes and state-dict keys, converting a model is
 two steps: build the ``torch.nn`` twin layer by layer (a table lookup), then

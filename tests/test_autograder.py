@@ -207,10 +207,10 @@ def test_run_autograder_explains_an_upload_with_two_notebooks(bundle, tmp_path):
     assert "2 notebooks in the folder: draft.ipynb, final.ipynb" in result["output"]
 
 
-def test_exercise_11_s_bundle_installs_the_cpu_build_of_torch(tmp_path):
+def test_exercise_12_s_bundle_installs_the_cpu_build_of_torch(tmp_path):
     from nnedu.grading.autograder import build_bundle
 
-    build_bundle("11", tmp_path / "a.zip")  # the exercise notebook imports torch
+    build_bundle("12", tmp_path / "a.zip")  # the exercise notebook imports torch
     requirements = zipfile.ZipFile(tmp_path / "a.zip").read("requirements.txt").decode().splitlines()
     assert requirements[0] == "--extra-index-url https://download.pytorch.org/whl/cpu"
     assert "torch==2.13.0" in requirements

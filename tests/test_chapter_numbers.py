@@ -63,8 +63,8 @@ def test_ch9_overfitting_and_l2(splits):
     assert too_much.val_loss[-1] > plain.val_loss[-1] and too_much.loss[-1] > l2.loss[-1]   # underfits
 
 
-def test_ch10_cnn_monitored_on_a_validation_split():
-    """Chapter 10 splits like chapter 9: fit watches the validation set; the test set is not used in training."""
+def test_ch11_cnn_monitored_on_a_validation_split():
+    """Chapter 11 splits like chapter 9: fit watches the validation set; the test set is not used in training."""
     images, labels = load_digits(flatten=False)
     X_train, X_val, X_test, y_train, y_val, y_test = three_way_split(images, labels)
     assert (len(X_train), len(X_val), len(X_test)) == (1077, 360, 360)

@@ -1,4 +1,4 @@
-"""A small CNN trained with nnedu.fit reads the real 8x8 digits (chapter 10's network)."""
+"""A small CNN trained with nnedu.fit reads the real 8x8 digits (chapter 11's network)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""The decks' headline results (chapter 11): book/data/deck_results.json matches the script that writes it.
+"""The decks' headline results (chapter 12): book/data/deck_results.json matches the script that writes it.
 
 The JSON is produced by ``python -m experiments.deck_results`` (about 20 minutes), never by hand. These
 tests check, in a few seconds, that
 
 - it was written with the script's current configuration (change a seed, a split size or an epoch count
   in the script without re-running it, and the first test fails);
-- its numbers are plausible and complete, and support what chapter 11 says about them;
+- its numbers are plausible and complete, and support what chapter 12 says about them;
 - with the MNIST test files at hand: the script's split reproduces the recorded sizes and class counts,
   nnedu and PyTorch start from the same loss and the same gradients, and re-running the first epoch of
   the MLP reproduces the recorded first-epoch numbers of both libraries.

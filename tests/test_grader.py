@@ -29,8 +29,8 @@ LIMITS = Limits(timeout=20, submission_timeout=120)
 INSECURE = isolation_level() != "full"
 
 
-def test_one_solution_per_chapter_2_to_11_with_public_tests():
-    assert EXERCISES == [f"{n:02d}" for n in range(2, 12)]
+def test_one_solution_per_chapter_2_to_12_with_public_tests():
+    assert EXERCISES == [f"{n:02d}" for n in range(2, 13)]
     assert set(known_exercises()) == set(EXERCISES)
     assert [p.name for p in sorted((REPO / "exercises").glob("*.ipynb"))] == [p.name for p in SOLUTIONS]
 

@@ -152,7 +152,7 @@ EXTRA_MODULES = {"torch": "torch", "sklearn": "data", "pooch": "data"}  # what a
 
 
 def extras_for(exercise: str) -> tuple[str, ...]:
-    """The extras of nnedu the course's exercise notebook needs (``torch`` for exercise 11), when it is at hand."""
+    """The extras of nnedu the course's exercise notebook needs (``torch`` for exercise 12), when it is at hand."""
     import ast
 
     from nnedu.grading import notebook
@@ -180,7 +180,7 @@ def build_bundle(exercise: str, output: Path, hidden: Path | None = None, timeou
     """Write Gradescope's autograder zip for ``exercise`` to ``output``; returns the names it holds.
 
     ``extras`` (nnedu's optional dependencies to install too) defaults to what the course's
-    exercise notebook imports (``torch`` for exercise 11).
+    exercise notebook imports (``torch`` for exercise 12).
     """
     exercise = normalise_exercise(exercise)
     if extras is None:

@@ -1,4 +1,4 @@
-r"""The convolutional layer (chapter 10): ``Conv2d``, as in ``torch.nn``.
+r"""The convolutional layer (chapter 11): ``Conv2d``, as in ``torch.nn``.
 
 Forward, for each output channel ``o`` (one filter per output channel):
 :math:`\text{out}[n, o] = b_o + \sum_c w[o, c] \star x[n, c]`, computed as one matrix

@@ -1,4 +1,4 @@
-"""Pooling layers (chapter 10): shrink each feature map by summarising windows.
+"""Pooling layers (chapter 11): shrink each feature map by summarising windows.
 
 ``MaxPool2d`` keeps each window's largest value and sends the gradient back to it alone
 (ties: the first maximum, as in PyTorch); ``AvgPool2d`` keeps the mean and shares the

@@ -1,4 +1,4 @@
-"""Explorers: activation functions (chapter 4), softmax (chapter 5), convolution (chapter 10)."""
+"""Explorers: activation functions (chapter 4), softmax (chapter 5), convolution (chapter 11)."""
 
 from __future__ import annotations
 

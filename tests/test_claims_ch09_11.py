@@ -3,7 +3,7 @@
 - Chapter 9: L2 regularisation as two parameter groups (against ``torch.optim.SGD``), the batch-size,
   regularisation and training-set-size experiments over the chapter's three seeds, with the
   conclusions the prose draws from them.
-- Chapter 10: the gradient of a convolution (``x ⋆ δ`` for the filter, the full convolution ``δ * w``
+- Chapter 11: the gradient of a convolution (``x ⋆ δ`` for the filter, the full convolution ``δ * w``
   for the input, with stride and padding) and of max-pooling (to the argmax), against torch autograd;
   the receptive-field recurrence against the support of a gradient; the MLP-vs-CNN shift experiment.
 """
@@ -172,7 +172,7 @@ def test_ch9_learning_curve_rises_with_diminishing_returns(digits):
     assert 0.5 < 2 ** slope < 0.85
 
 
-# --- chapter 10: the gradient of a convolution --------------------------------------------------------
+# --- chapter 11: the gradient of a convolution --------------------------------------------------------
 
 
 def gradients_from_the_formulas(x: np.ndarray, w: np.ndarray, delta: np.ndarray, stride: int,
@@ -240,7 +240,7 @@ def test_full_convolution_is_cross_correlation_with_the_rotated_filter():
         [[np.sum(padded[p:p + 3, q:q + 2] * w) for q in range(5)] for p in range(7)]))   # unrotated differs
 
 
-# --- chapter 10: the gradient of max-pooling ------------------------------------------------------------
+# --- chapter 11: the gradient of max-pooling ------------------------------------------------------------
 
 
 def routed_to_the_argmax(x: np.ndarray, delta: np.ndarray, k: int, s: int) -> np.ndarray:
@@ -275,7 +275,7 @@ def test_max_pool_2x2_leaves_three_quarters_of_the_inputs_without_gradient():
     assert np.mean(dx == 0) == 0.75
 
 
-# --- chapter 10: receptive fields ----------------------------------------------------------------------
+# --- chapter 11: receptive fields ----------------------------------------------------------------------
 
 Stack = list[tuple[str, int, int, int]]     # ("conv" | "pool", kernel, stride, padding)
 
@@ -356,10 +356,10 @@ def test_the_chapters_receptive_fields_by_hand_and_through_nnedu():
         assert support[rows.min():rows.max() + 1, cols.min():cols.max() + 1].all()
 
 
-# --- chapter 10: the shift experiment over three seeds ---------------------------------------------------
+# --- chapter 11: the shift experiment over three seeds ---------------------------------------------------
 
 
-def test_ch10_cnn_loses_somewhat_less_than_the_mlp_on_shifted_digits_but_both_lose_about_half():
+def test_ch11_cnn_loses_somewhat_less_than_the_mlp_on_shifted_digits_but_both_lose_about_half():
     images, labels = load_digits(flatten=False)
     X_train, X_val, X_test, y_train, y_val, y_test = three_way_split(images, labels)
 

@@ -1,4 +1,4 @@
-"""Public tests of exercise 10 (convolution and pooling)."""
+"""Public tests of exercise 11 (convolution and pooling)."""
 
 import numpy as np
 

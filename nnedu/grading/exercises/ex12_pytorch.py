@@ -1,4 +1,4 @@
-"""Public tests of exercise 11 (PyTorch's autograd). The grader itself needs no torch."""
+"""Public tests of exercise 12 (PyTorch's autograd). The grader itself needs no torch."""
 
 import numpy as np
 
