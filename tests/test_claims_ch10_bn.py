@@ -20,7 +20,7 @@ import nnedu
 from nnedu import nn
 from nnedu.data import load_digits
 from nnedu.optim import SGD
-from nnedu.optim.lr_scheduler import ExponentialLR, StepLR
+from nnedu.optim.lr_scheduler import StepLR
 
 SEEDS = (0, 1, 2)
 EPS = 1e-5
@@ -53,7 +53,8 @@ def nnedu_rates(name: str, options: dict, epochs: int) -> np.ndarray:
     return np.array(rates)
 
 
-@pytest.mark.parametrize("name, options, formula", SCHEDULES, ids=lambda v: str(v)[:30])
+@pytest.mark.parametrize("name, options, formula", SCHEDULES,
+                         ids=["step-10-0.1", "step-3-0.5", "exp-0.1^(1/10)", "exp-0.9"])
 def test_schedules_follow_their_closed_formula_and_torch(name, options, formula):
     torch = pytest.importorskip("torch")
     t = np.arange(30)
@@ -87,7 +88,7 @@ def test_fit_steps_the_scheduler_once_per_epoch_and_records_each_epochs_rate():
 @pytest.fixture(scope="module")
 def schedule_runs(digits):
     X_train, X_val, _, y_train, y_val, _ = digits
-    runs = {}
+    runs: dict[str, list[nnedu.History]] = {}
     for key in ("high", "low", "decayed"):
         runs[key] = []
         for seed in SEEDS:
@@ -145,6 +146,7 @@ def test_forward_and_running_statistics_equal_torch_with_the_unbiased_running_va
     torch = pytest.importorskip("torch")
     x, gamma, beta = chapter_batch()
     ours = nn.BatchNorm1d(3)
+    assert ours.weight is not None and ours.bias is not None
     ours.weight.data[:], ours.bias.data[:] = gamma, beta
     theirs = torch.nn.BatchNorm1d(3).double()
     with torch.no_grad():
@@ -232,6 +234,7 @@ def test_compact_backward_equals_torch_autograd_and_nnedu(N, C, seed):
         np.testing.assert_allclose(mine, theirs.numpy(), rtol=1e-9, atol=1e-11)
 
     layer = nn.BatchNorm1d(C)
+    assert layer.weight is not None and layer.bias is not None
     layer.weight.data[:], layer.bias.data[:] = gamma, beta
     layer(x)
     np.testing.assert_allclose(layer.backward(dy), xt.grad.numpy(), rtol=1e-9, atol=1e-11)
@@ -276,6 +279,7 @@ def deep_mlp(batch_norm: bool) -> nn.Sequential:
     for _ in range(7):
         linear = nn.Linear(n_in, 32)
         nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
+        assert linear.bias is not None
         nn.init.zeros_(linear.bias)
         layers += [linear, nn.BatchNorm1d(32), nn.ReLU()] if batch_norm else [linear, nn.ReLU()]
         n_in = 32
@@ -285,7 +289,7 @@ def deep_mlp(batch_norm: bool) -> nn.Sequential:
 @pytest.fixture(scope="module")
 def deep_runs(digits):
     X_train, X_val, _, y_train, y_val, _ = digits
-    runs = {}
+    runs: dict[tuple[bool, float], list[tuple[nn.Sequential, nnedu.History | None]]] = {}
     for batch_norm in (False, True):
         for lr in RATES:
             runs[batch_norm, lr] = []
@@ -339,13 +343,16 @@ def test_evaluating_in_training_mode_makes_predictions_depend_on_the_batch(deep_
         return sum(np.sum(model(X_val[i]).argmax(axis=1) == y_val[i]) for i in batches) / len(X_val)
 
     every = np.arange(len(X_val))
-    results = {"eval": [], "all": [], "pairs": [], "class": []}
+    results: dict[str, list[float]] = {"eval": [], "all": [], "pairs": [], "class": []}
     for model, _ in deep_runs[True, 0.1]:
         model = copy.deepcopy(model)
         results["eval"].append(accuracy(model.eval(), [every]))
+        pairs = np.array_split(every, len(every) // 2)
+        np.testing.assert_allclose(np.concatenate([model(X_val[i]) for i in pairs]), model(X_val),
+                                   rtol=1e-12, atol=1e-12)      # evaluation mode: the batch does not matter
         before = model.state_dict()
         results["all"].append(accuracy(copy.deepcopy(model).train(), [every]))
-        results["pairs"].append(accuracy(copy.deepcopy(model).train(), np.array_split(every, len(every) // 2)))
+        results["pairs"].append(accuracy(copy.deepcopy(model).train(), pairs))
         results["class"].append(accuracy(copy.deepcopy(model).train(), [np.flatnonzero(y_val == d) for d in range(10)]))
         after = model.state_dict()
         assert all(np.array_equal(before[k], after[k]) for k in before)     # the copies kept it untouched
