@@ -366,3 +366,28 @@ def test_evaluating_in_training_mode_makes_predictions_depend_on_the_batch(deep_
     # torch refuses a single example in training mode too.
     with pytest.raises(ValueError):
         torch.nn.BatchNorm1d(3)(torch.zeros(1, 3))
+
+
+@pytest.mark.parametrize("name, options", [("StepLR", dict(step_size=3, gamma=0.5)),
+                                           ("StepLR", dict(step_size=5, gamma=0.5)),
+                                           ("ExponentialLR", dict(gamma=0.8))])
+def test_a_resumed_schedule_continues_from_the_saved_rate_as_torchs_does(name, options):
+    """Resuming at last_epoch = 5 with the rate the optimizer had: creating the scheduler (its epoch 6)
+    changes the rate as torch's does: ExponentialLR not at all (torch's initial step only counts), StepLR
+    at a multiple of its step."""
+    torch = pytest.importorskip("torch")
+    ours_opt = SGD([nn.Parameter(np.zeros(1))], lr=0.2)
+    weight = torch.zeros(1, requires_grad=True)
+    theirs_opt = torch.optim.SGD([weight], lr=0.2)
+    for optimizer in (ours_opt, theirs_opt):
+        optimizer.param_groups[0]["initial_lr"] = 0.4
+    ours = getattr(nnedu.optim.lr_scheduler, name)(ours_opt, last_epoch=5, **options)
+    theirs = getattr(torch.optim.lr_scheduler, name)(theirs_opt, last_epoch=5, **options)
+    rates = []
+    for _ in range(8):
+        rates.append((ours_opt.param_groups[0]["lr"], theirs_opt.param_groups[0]["lr"]))
+        theirs_opt.step()
+        ours.step()
+        theirs.step()
+    ours_rates, theirs_rates = np.array(rates).T
+    np.testing.assert_allclose(ours_rates, theirs_rates, rtol=1e-12)
