@@ -34,7 +34,9 @@ class LRScheduler:
                 raise KeyError("param 'initial_lr' is not specified in param_groups when resuming a schedule")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
-        self.step()  # epoch 0
+        self._is_initial = True   # as torch: the constructor's step (epoch 0, or the resumed epoch)
+        self.step()
+        self._is_initial = False
 
     def get_lr(self) -> list[float]:
         raise NotImplementedError
@@ -92,7 +94,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self.last_epoch == 0:
+        if self._is_initial:   # creating it, fresh or resumed, keeps the optimizer's rate
             return self._current()
         return [lr * self.gamma for lr in self._current()]
 
