@@ -307,7 +307,7 @@ def test_the_chapters_clipping_runs_diverge_without_and_train_with_nnedu_clip_gr
         for clip in (False, True):
             model = deep(nn.ReLU, 2.0, seed)
             loss_fn, optimizer = nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.05)
-            steps, finite = 0, True
+            steps, finite, lengths = 0, True, []
             with np.errstate(all="ignore"):
                 for _ in range(3):
                     for xb, yb in nnedu.data.batches(X_train, y_train, 32):
@@ -318,6 +318,8 @@ def test_the_chapters_clipping_runs_diverge_without_and_train_with_nnedu_clip_gr
                             finite = False
                             break
                         model.backward(loss_fn.backward())
+                        grads = np.concatenate([p.grad.ravel() for p in model.parameters()])
+                        lengths.append(float(np.linalg.norm(grads)))      # measured here, not by nnedu
                         if clip:
                             clip_grad_norm_(model.parameters(), 1.0)
                         optimizer.step()
@@ -325,8 +327,10 @@ def test_the_chapters_clipping_runs_diverge_without_and_train_with_nnedu_clip_gr
                         break
             if clip:
                 assert finite and accuracy(model, X_val, y_val) > 0.6
+                assert np.mean(np.array(lengths) > 1.0) > 0.9 and np.median(lengths) > 5   # most steps clipped
             else:
                 assert not finite and steps <= 10
+                assert lengths[0] > 50 and lengths[2] > lengths[0]      # long at once, and growing
 
 
 # --- data augmentation -----------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ every epoch, teaches the network what the architecture does not know.
 A shift by :math:`(d_y, d_x)` pixels moves the ink down by :math:`d_y` and right by :math:`d_x`
 (negative: up, left) and fills the uncovered border with zeros (no ink):
 
-.. math:: x'_{i,j} = \begin{cases} x_{i - d_y,\ j - d_x} & \text{if } 0 \le i - d_y < H
-          \text{ and } 0 \le j - d_x < W, \\ 0 & \text{otherwise.} \end{cases}
+.. math:: x'_{i,j} = x_{i - d_y,\, j - d_x},
+
+and :math:`x'_{i,j} = 0` where pixel :math:`(i - d_y, j - d_x)` lies outside the :math:`H \times W` image.
 
 Images are ``(N, H, W)`` (or ``(N, C, H, W)``: every channel moves together), or flattened square
 images ``(N, side * side)`` as the MLPs of the book read them (a 2-D array is always read that way);
