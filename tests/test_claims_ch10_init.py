@@ -154,6 +154,30 @@ def test_each_relu_layer_multiplies_the_signal_by_sqrt_of_n_var_w_over_2_forward
     assert (backward[0] / backward[-1]) ** (1 / 9) == pytest.approx(predicted, rel=0.06)
 
 
+def test_ten_tanh_layers_saturate_with_n01_shrink_tenfold_with_small_weights_and_work_with_xavier():
+    """torch, autograd: the tanh network's stories in the chapter's figure."""
+    def run(fill) -> tuple[np.ndarray, np.ndarray]:
+        torch.manual_seed(1)
+        a, outs = torch.randn(500, 100, dtype=torch.float64), []
+        for _ in range(10):
+            linear = torch.nn.Linear(100, 100, dtype=torch.float64)
+            with torch.no_grad():
+                fill(linear.weight)
+                linear.bias.zero_()
+            a = torch.tanh(linear(a))
+            a.retain_grad()
+            outs.append(a)
+        (a * torch.randn_like(a)).sum().backward()
+        return (np.array([float(o.detach().std()) for o in outs]), np.array([float(o.grad.std()) for o in outs]))
+    forward, backward = run(lambda w: torch.nn.init.normal_(w, 0.0, 1.0))
+    assert forward[-1] > 0.9 and backward[0] / backward[-1] > 100           # saturated; gradients grow
+    forward, backward = run(lambda w: torch.nn.init.normal_(w, 0.0, 0.01))
+    assert (forward[-1] / forward[0]) ** (1 / 9) == pytest.approx(0.1, rel=0.05)
+    assert (backward[0] / backward[-1]) ** (1 / 9) == pytest.approx(0.1, rel=0.05)
+    forward, backward = run(torch.nn.init.xavier_normal_)
+    assert 0.1 < forward[-1] < 0.5 and 0.2 < backward[0] / backward[-1] < 0.8
+
+
 def test_a_deep_relu_network_from_the_default_does_not_train_and_from_kaiming_does(digits):
     """torch, not nnedu: ten ReLU layers of 100, 5 epochs of SGD(0.01, momentum 0.9), three seeds."""
     X_train, X_val, _, y_train, y_val, _ = digits
@@ -434,3 +458,4 @@ def test_the_learning_rate_grid_brackets_the_useful_range_and_the_curves_show_a_
     best = final[0.1]
     assert all(h.accuracy[-1] > h.val_accuracy[-1] for h in best)        # the gap
     assert all(h.val_loss[-1] > h.loss[-1] for h in best)
+    assert np.argmin(np.mean([h.val_loss for h in best], axis=0)) == 9   # still lowest at the last epoch

@@ -28,7 +28,7 @@ from nnedu.random import default_rng
 def shift(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
     r"""Every image moved by ``dy`` rows (down) and ``dx`` columns (right), zeros where nothing came in.
 
-    Implements :math:`x'_{i,j} = x_{i - d_y,\, j - d_x}`, and 0 outside the image (module docstring).
+    Implements :math:`x'_{i,j} = x_{i - d_y,\, j - d_x}`, and 0 where that pixel lies outside the image.
     ``shift(x, 0, 1)`` is chapter 11's one-pixel shift to the right.
     """
     for name, value in (("dy", dy), ("dx", dx)):

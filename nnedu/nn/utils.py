@@ -44,8 +44,9 @@ def clip_grad_norm_(
 ) -> float:
     r"""Scale the gradients so that their total ``norm_type``-norm is at most ``max_norm``; return the norm.
 
-    The total norm is the norm of the vector of every parameter's gradient norm (module docstring);
-    each gradient is multiplied by :math:`\min(\text{max\_norm} / (\lVert g \rVert + 10^{-6}), 1)`.
+    The total norm :math:`\lVert g \rVert` is the norm of the vector of the parameters' gradient norms,
+    as if all the gradients were one vector; each gradient is multiplied by
+    :math:`\min(\text{max\_norm} / (\lVert g \rVert + 10^{-6}),\ 1)`.
     ``norm_type`` is a positive number or ``inf`` (``float("inf")`` or ``"inf"``: the largest
     absolute entry). The returned norm is the one *before* clipping, as in PyTorch, so a training
     loop can log how large the gradient really was. A NaN or infinite total norm makes every
