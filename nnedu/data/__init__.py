@@ -6,12 +6,15 @@
 - toy sets for two-dimensional pictures: :func:`logic_gate`, :func:`make_blobs`,
   :func:`make_moons`, :func:`make_circles`, :func:`make_xor`, :func:`make_spirals`;
 - :func:`train_test_split`: a seeded split into training and test sets;
-- :func:`batches`: mini-batches for one epoch, shuffled (the data loader).
+- :func:`batches`: mini-batches for one epoch, shuffled (the data loader);
+- :mod:`~nnedu.data.augment`: data augmentation, ``augment.shift`` and ``augment.random_shifts``
+  (images moved by a few pixels, zeros filling the border).
 
 Every function that draws random numbers takes a ``seed``, so the book's figures and
 numbers are the same on every build.
 """
 
+from nnedu.data import augment
 from nnedu.data.digits import load_digits
 from nnedu.data.idx import IDXFormatError, read_idx, write_idx
 from nnedu.data.loader import batches, num_batches
@@ -29,5 +32,5 @@ from nnedu.data.toy import (
 __all__ = [
     "load_digits", "IDXFormatError", "read_idx", "write_idx", "MNISTError", "load_mnist",
     "train_test_split", "logic_gate", "make_blobs", "make_circles", "make_moons",
-    "make_spirals", "make_xor", "batches", "num_batches",
+    "make_spirals", "make_xor", "batches", "num_batches", "augment",
 ]

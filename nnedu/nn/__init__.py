@@ -5,7 +5,7 @@ A new layer needs its module here, one import line below, and its name in ``__al
 """
 
 from nnedu import functional  # noqa: F401  (nn.functional, as in torch)
-from nnedu.nn import init  # noqa: F401  (nn.init, as in torch)
+from nnedu.nn import init, utils  # noqa: F401  (nn.init and nn.utils, as in torch)
 from nnedu.nn.activation import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
 from nnedu.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from nnedu.nn.container import Sequential
