@@ -172,7 +172,7 @@ def test_exported_and_live():
 # -- the contract every widget keeps (the checks of tests/test_widgets.py, on this widget) ----
 
 def test_the_shared_widget_contract(monkeypatch):
-    import test_widgets as shared           # tests/ is on the path when pytest runs
+    import test_widgets as shared  # tests/ is on the path when pytest runs
 
     shared.test_labelled_controls_show_their_whole_label(OptimizerRace)
     shared.test_blitted_picture_equals_a_full_redraw(OptimizerRace)
