@@ -149,6 +149,8 @@ def test_bad_names_are_clear_errors():
         trajectory("bowl", "SGD", 0.1, 3)
     with pytest.raises(ValueError, match="unknown optimizer 'adam'; expected one of"):
         trajectory("rosenbrock", "adam", 0.1, 3)
+    with pytest.raises(ValueError, match=r"lrs has rates for \['adam'\]; the race has"):
+        OptimizerRace(lrs={"adam": 0.1})
 
 
 def test_static_html_is_a_player_with_the_declared_frames(monkeypatch):

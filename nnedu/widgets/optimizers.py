@@ -135,6 +135,9 @@ class OptimizerRace(Stepper):
         super().__init__(figsize=(7.5, 3.4))
         surface_named(surface)
         self.surface_choice = dropdown("surface", list(RACE_SURFACES), surface)
+        unknown = set(lrs or {}) - set(RACE)
+        if unknown:
+            raise ValueError(f"lrs has rates for {sorted(unknown)}; the race has {list(RACE)}")
         chosen = {**LEARNING_RATES[surface], **(lrs or {})}
         self.lr = {name: log_slider(f"{name} lr", chosen[name], 1e-4, 2.0) for name in RACE}
         self.play_button = W.Button(description=f"Play {self.steps_per_play} Steps")
