@@ -13,6 +13,7 @@ from nnedu.widgets.explorers import (
     SoftmaxExplorer,
 )
 from nnedu.widgets.gradient_descent import GradientDescent1D, GradientDescent2D
+from nnedu.widgets.optimizers import OptimizerRace
 from nnedu.widgets.perceptron import PerceptronStepper
 from nnedu.widgets.playground import Playground
 
@@ -22,6 +23,7 @@ __all__ = [
     "ConvolutionExplorer",
     "GradientDescent1D",
     "GradientDescent2D",
+    "OptimizerRace",
     "PerceptronStepper",
     "Playground",
     "SoftmaxExplorer",

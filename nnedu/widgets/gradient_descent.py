@@ -222,7 +222,7 @@ SURFACES = {
     "bowl": Surface("L = w₁² + w₂²", lambda a, b: a**2 + b**2, lambda w: 2 * w,
                     (-3, 3), (-3, 3), (-2.5, 2.0)),
     "elongated bowl": Surface("L = ½(w₁² + 20 w₂²)", lambda a, b: 0.5 * (a**2 + 20 * b**2),
-                              lambda w: np.array([w[0], 20 * w[1]]), (-10, 2), (-2, 2), (-9.0, 1.5)),
+                              lambda w: np.array([w[0], 20 * w[1]]), (-10, 10), (-2, 2), (-9.0, 1.5)),
     "rosenbrock": Surface("L = (1 - w₁)² + 100 (w₂ - w₁²)²",
                           lambda a, b: (1 - a) ** 2 + 100 * (b - a**2) ** 2,
                           lambda w: np.array([-2 * (1 - w[0]) - 400 * w[0] * (w[1] - w[0] ** 2),
