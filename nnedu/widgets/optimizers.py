@@ -125,8 +125,8 @@ class OptimizerRace(Stepper):
     relayout = True            # the loss axis gains and loses powers of ten
     #: updates per Step (the recording shows ``static_frames - 1`` Steps)
     updates_per_step = 5
-    #: the loss axis stops here: smaller losses are drawn at this floor
-    loss_floor = 1e-8
+    #: the loss axis stops here (RMSprop reaches 1e-14 on the quadratic): smaller losses are drawn at this floor
+    loss_floor = 1e-16
     #: Steps per Play
     steps_per_play = 10
 
