@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from chapters import SEEDS, accuracy, l2_groups, three_way_split, weights_and_biases
 from chapters import digits_mlp as mlp
-from chapters import l2_groups, three_way_split, weights_and_biases
 from scipy.signal import convolve2d
 
 import nnedu
@@ -21,19 +21,12 @@ from nnedu import nn
 from nnedu.data import load_digits, train_test_split
 from nnedu.optim import SGD
 
-SEEDS = (0, 1, 2)
-
-
 # --- data, as the chapters split it ---------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def digits() -> tuple[np.ndarray, ...]:
     return three_way_split(*load_digits())
-
-
-def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
-    return float(np.mean(model.eval()(X).argmax(axis=1) == y))
 
 
 # --- chapter 9: L2 as parameter groups --------------------------------------------------------------

@@ -14,7 +14,7 @@ import copy
 
 import numpy as np
 import pytest
-from chapters import digits_mlp, three_way_split
+from chapters import SEEDS, digits_mlp, three_way_split
 
 import nnedu
 from nnedu import nn
@@ -22,7 +22,6 @@ from nnedu.data import load_digits
 from nnedu.optim import SGD
 from nnedu.optim.lr_scheduler import StepLR
 
-SEEDS = (0, 1, 2)
 EPS = 1e-5
 
 

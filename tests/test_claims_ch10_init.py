@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from chapters import digits_mlp, t, three_way_split
+from chapters import SEEDS, accuracy, digits_mlp, t, three_way_split
 
 import nnedu
 from nnedu import nn
@@ -20,16 +20,11 @@ from nnedu.optim import SGD
 
 torch = pytest.importorskip("torch")
 
-SEEDS = (0, 1, 2)
 
 
 @pytest.fixture(scope="module")
 def digits() -> tuple[np.ndarray, ...]:
     return three_way_split(*load_digits())
-
-
-def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
-    return float(np.mean(model.eval()(X).argmax(axis=1) == y))
 
 
 # --- symmetry -------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from chapters import digits_mlp, three_way_split
+from chapters import SEEDS, digits_mlp, three_way_split
 
 import nnedu
 from nnedu import nn
@@ -16,7 +16,6 @@ from nnedu.widgets import optimizers as race
 
 torch = pytest.importorskip("torch")
 
-SEEDS = (0, 1, 2)
 
 
 # --- momentum: PyTorch's form and the textbook's -------------------------------------------------

@@ -26,7 +26,8 @@ from benchmarks.bench_browser import CHROMIUM, CHROMIUM_ARGS, Lab, missing
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(missing() is not None, reason=str(missing()))]
 
 SHOTS = REPO / "_build" / "screenshots" / "jupyterlab"
-CHAPTER = "book/07_gradient_descent.ipynb"
+# chapter 7 (gradient descent in 1-D and 2-D) and chapter 10 (the optimizer race)
+CHAPTERS = ["book/07_gradient_descent.ipynb", "book/10_training_deep_networks.ipynb"]
 # Run All on a generated exercise stops at the first function still raising NotImplementedError
 # (a cell calls it), so the self-check outputs are checked on the solution notebook.
 CHECKED = "solutions/04_activations.ipynb"
@@ -87,15 +88,17 @@ def drag_first_slider(page: Any, widget: Any) -> str:
     return label
 
 
-def test_chapter_widgets_step_and_redraw_live(lab: Lab, page: Any):
-    expected = sum("nnedu.widgets." in source for source in code_sources(CHAPTER))
-    assert expected >= 1, f"{CHAPTER} shows no widget: pick another chapter for this test"
-    lab.open(page, CHAPTER)
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_widgets_step_and_redraw_live(lab: Lab, page: Any, chapter: str):
+    name = f"chapter{chapter[5:7]}"
+    expected = sum("nnedu.widgets." in source for source in code_sources(chapter))
+    assert expected >= 1, f"{chapter} shows no widget: pick another chapter for this test"
+    lab.open(page, chapter)
     lab.run_all(page)
-    assert lab.errors(page) == [], f"{CHAPTER} raised in JupyterLab"
+    assert lab.errors(page) == [], f"{chapter} raised in JupyterLab"
     widgets = lab.widgets(page)
-    assert widgets.count() == expected, f"{CHAPTER} shows {widgets.count()} live widgets, expected {expected}"
-    shot(page, "chapter07-after-run-all")
+    assert widgets.count() == expected, f"{chapter} shows {widgets.count()} live widgets, expected {expected}"
+    shot(page, f"{name}-after-run-all")
 
     lab.count_idle(page)
     timings = {}
@@ -106,12 +109,12 @@ def test_chapter_widgets_step_and_redraw_live(lab: Lab, page: Any):
         lab.watch(page, widget, key)
         picture = widget.locator("img").first
         before_src, before_png = picture.get_attribute("src"), picture.screenshot()
-        shot(widget, f"chapter07-{key}-before-step")
+        shot(widget, f"{name}-{key}-before-step")
         seconds = lab.click_and_wait(page, widget, "Step", key)
         assert seconds is not None, f"{key}: Step brought no new picture"
         assert picture.get_attribute("src") != before_src
         assert picture.screenshot() != before_png, f"{key}: the new picture looks the same as the old one"
-        shot(widget, f"chapter07-{key}-after-step")
+        shot(widget, f"{name}-{key}-after-step")
         timings[key] = lab.step_times(page, widget, key, repeats=8)
 
         before_src, before_png = picture.get_attribute("src"), picture.screenshot()
@@ -119,16 +122,16 @@ def test_chapter_widgets_step_and_redraw_live(lab: Lab, page: Any):
         page.wait_for_function("([el, src]) => el.src !== src && el.complete",
                                arg=[picture.element_handle(), before_src], timeout=10_000, polling="raf")
         assert picture.screenshot() != before_png, f"{key}: moving the slider '{label}' did not redraw"
-        shot(widget, f"chapter07-{key}-after-slider")
+        shot(widget, f"{name}-{key}-after-slider")
 
     page.emulate_media(color_scheme="dark")
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
     page.wait_for_timeout(1000)
     widgets.nth(0).scroll_into_view_if_needed()
-    shot(page, "chapter07-dark")
+    shot(page, f"{name}-dark")
     print()
     for key, samples in timings.items():
-        print(f"{CHAPTER} {key}: click Step to new picture, median {statistics.median(samples) * 1e3:.0f} ms "
+        print(f"{chapter} {key}: click Step to new picture, median {statistics.median(samples) * 1e3:.0f} ms "
               f"over {len(samples)} clicks (min {min(samples) * 1e3:.0f}, max {max(samples) * 1e3:.0f})")
     assert lab.blocked == [], f"JupyterLab asked for other hosts: {lab.blocked}"
 
