@@ -31,8 +31,10 @@ book: $(STAMP)
 	NNEDU_STATIC=1 $(VENV)/bin/jupyter-book build . -W --keep-going
 	@echo "Open: $(CURDIR)/_build/html/index.html"
 
+# Two workers on two cores: each worker's BLAS and torch thread pools get one thread, or four
+# threads share two cores and the torch-heavy tests run several times slower than alone.
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
