@@ -177,23 +177,21 @@ def fit(
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(epochs):
-            history.lr.append(_learning_rate(optimizer))
+            lr = _learning_rate(optimizer)
             # Overflow on the way to a divergent loss is reported below, with advice,
             # rather than as a bare numpy warning from deep inside a layer.
             with np.errstate(over="ignore", invalid="ignore"):
                 loss, acc = train_epoch(model, loss_fn, optimizer, make_batches(X, y, batch_size, shuffle, rng))
-            if not math.isfinite(loss):
-                raise TrainingDiverged(
-                    f"training stopped: the loss became {loss} in epoch {epoch + 1}. The steps are too "
-                    f"large for this loss: lower the learning rate (lr={history.lr[-1]}), e.g. divide "
-                    f"it by 10. The history of the finished epochs is in the exception's .history.",
-                    history,
-                )
+            _stop_if_diverged("loss", loss, epoch, lr, history)
+            if validation_data is not None:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    val_loss, val_acc = evaluate(model, loss_fn, *validation_data)
+                _stop_if_diverged("validation loss", val_loss, epoch, lr, history)
+            history.lr.append(lr)
             history.loss.append(loss)
             if acc is not None:
                 history.accuracy.append(acc)
             if validation_data is not None:
-                val_loss, val_acc = evaluate(model, loss_fn, *validation_data)
                 history.val_loss.append(val_loss)
                 if val_acc is not None:
                     history.val_accuracy.append(val_acc)
@@ -209,6 +207,17 @@ def fit(
     if progress and static_mode():  # the book: one plain line instead of a bar
         print(history.summary())
     return history
+
+
+def _stop_if_diverged(name: str, value: float, epoch: int, lr: float, history: History) -> None:
+    """Raise :class:`TrainingDiverged` if ``value`` (a loss of epoch ``epoch``, 0-based) is NaN or infinite."""
+    if not math.isfinite(value):
+        raise TrainingDiverged(
+            f"training stopped: the {name} became {value} in epoch {epoch + 1}. The steps are too "
+            f"large for this loss: lower the learning rate (lr={lr}), e.g. divide "
+            f"it by 10. The history of the finished epochs is in the exception's .history.",
+            history,
+        )
 
 
 def _learning_rate(optimizer: Optimizer) -> float:

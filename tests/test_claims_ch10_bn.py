@@ -296,10 +296,9 @@ def deep_runs(digits):
                 nnedu.manual_seed(seed)
                 model = deep_mlp(batch_norm)
                 try:
-                    with np.errstate(over="ignore", invalid="ignore"):
-                        history = nnedu.fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=lr), X_train,
-                                            y_train, epochs=8, batch_size=32, validation_data=(X_val, y_val),
-                                            progress=False)
+                    history = nnedu.fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=lr), X_train,
+                                        y_train, epochs=8, batch_size=32, validation_data=(X_val, y_val),
+                                        progress=False)
                 except nnedu.TrainingDiverged:
                     history = None
                 runs[batch_norm, lr].append((model, history))

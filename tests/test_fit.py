@@ -76,6 +76,31 @@ def test_divergence_stops_with_a_clear_message(rng):
     assert isinstance(info.value.history, nnedu.History)
 
 
+def test_a_validation_loss_that_overflows_stops_with_a_clear_message(rng):
+    """Training is fine, but the weights read the validation digits as infinity: that is divergence too,
+    reported like the training loss's, not as a bare numpy warning from inside a layer."""
+    X, y = rng.normal(size=(32, 3)), rng.normal(size=(32, 1))
+    model = nn.Linear(3, 1)
+    with pytest.raises(nnedu.TrainingDiverged) as info:
+        nnedu.fit(model, nn.MSELoss(), nnedu.optim.SGD(model.parameters(), lr=0.01), X, y, epochs=3,
+                  validation_data=(X * 1e200, y), progress=False)
+    message = str(info.value)
+    assert "validation loss became inf in epoch 1" in message and "lr=0.01" in message
+    history = info.value.history
+    assert history.loss == [] and history.val_loss == []    # only finished epochs, and epoch 1 did not finish
+
+
+def test_an_overflow_that_the_validation_loss_survives_is_silent_as_in_training():
+    """A ReLU turns -inf into 0: the loss is finite, so there is nothing to report (pyproject.toml turns
+    nnedu's RuntimeWarnings into errors)."""
+    model = nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 1))
+    model[0].weight.data[:] = 1e10
+    X, y = np.ones((4, 1)), np.ones((4, 1))
+    history = nnedu.fit(model, nn.MSELoss(), nnedu.optim.SGD(model.parameters(), lr=1e-12), X, y, epochs=1,
+                        validation_data=(np.full((2, 1), -1e300), np.ones((2, 1))), progress=False)
+    assert np.isfinite(history.val_loss[0])
+
+
 def test_progress_bar_is_shown_in_the_terminal(rng, capsys):
     X = rng.normal(size=(10, 2))
     y = rng.integers(0, 2, size=10)
