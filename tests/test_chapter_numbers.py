@@ -1,4 +1,4 @@
-"""The claims the chapters 7, 9 and 10 make about their numbers, recomputed independently of the notebooks."""
+"""The claims the chapters 7, 9 and 11 make about their numbers, recomputed independently of the notebooks."""
 
 from __future__ import annotations
 

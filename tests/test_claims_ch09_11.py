@@ -1,4 +1,4 @@
-"""The claims chapters 9 and 10 derive or measure, recomputed here independently of the notebooks.
+"""The claims chapters 9 and 11 derive or measure, recomputed here independently of the notebooks.
 
 - Chapter 9: L2 regularisation as two parameter groups (against ``torch.optim.SGD``), the batch-size,
   regularisation and training-set-size experiments over the chapter's three seeds, with the
