@@ -33,6 +33,8 @@ import re
 import textwrap
 from typing import Any
 
+import numpy as np
+
 from nnedu._static import static_mode
 
 WIDTH = 6.8
@@ -96,6 +98,13 @@ def glue(name: str, value: Any) -> Any:
     plain = value.item() if hasattr(value, "item") and getattr(value, "ndim", None) == 0 else value
     myst_glue(name, plain, display=False)
     return value
+
+
+def glue_mean_std(name: str, values: Any) -> None:
+    """Glue the mean of ``values`` (one result per seed) as ``name`` and their standard deviation as
+    ``name_std``: the book states a seed-dependent result as mean ± std."""
+    glue(name, np.mean(values))
+    glue(f"{name}_std", np.std(values))
 
 
 def show(fig: Any = None, *, alt: str) -> None:

@@ -38,7 +38,7 @@ def test_shift_follows_the_definition_pixel_by_pixel(images, dy, dx):
 
 def test_shift_right_by_one_is_chapter_11s_shift(images):
     expected = np.zeros_like(images)
-    expected[..., 1:] = images[..., :-1]         # chapter 11's shift_right
+    expected[..., 1:] = images[..., :-1]         # chapter 11's shift: every column one to the right
     np.testing.assert_array_equal(shift(images, 0, 1), expected)
     assert np.all(shift(images, 0, 1)[..., 0] == 0)            # the uncovered column: no ink
 

@@ -138,3 +138,18 @@ def test_style_glue_passes_python_numbers_to_myst_nb_and_returns_the_value(monke
 
     monkeypatch.setitem(sys.modules, "myst_nb", None)                               # Colab: no myst-nb
     assert style.glue("acc", 0.5) == 0.5
+
+
+def test_style_glue_mean_std_glues_the_mean_and_the_population_std(monkeypatch):
+    import sys
+
+    from nnedu import style
+
+    recorded = {}
+    fake = type(sys)("myst_nb")
+    fake.glue = lambda name, value, display=True: recorded.update({name: value})
+    monkeypatch.setitem(sys.modules, "myst_nb", fake)
+    style.glue_mean_std("acc", [0.90, 0.94, 0.95])
+    assert recorded.keys() == {"acc", "acc_std"}
+    assert abs(recorded["acc"] - 0.93) < 1e-12
+    assert abs(recorded["acc_std"] - (0.0014 / 3) ** 0.5) < 1e-12    # deviations -0.03, 0.01, 0.02; divided by n
