@@ -1,5 +1,6 @@
 """What the chapters' claims tests share: the seeds, the digits network and split of chapters 9 to 11, the
-accuracy, chapter 9's L2 parameter groups, and float64 tensors for the torch references."""
+accuracy, chapter 9's L2 parameter groups, chapter 10's race surfaces and their torch.optim optimizers, and
+float64 tensors for the torch references."""
 
 from __future__ import annotations
 
@@ -19,6 +20,27 @@ def t(values: Any) -> Any:
     import torch
 
     return torch.tensor(values, dtype=torch.float64)
+
+
+def quadratic(x: Any) -> Any:
+    """The race's ill-conditioned quadratic, L = ½(w₁² + 100 w₂²), of a numpy array or a torch tensor."""
+    return 0.5 * (x[0] ** 2 + 100.0 * x[1] ** 2)
+
+
+def rosenbrock(x: Any) -> Any:
+    """Rosenbrock's valley, L = (1 - w₁)² + 100 (w₂ - w₁²)², of a numpy array or a torch tensor."""
+    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+
+def torch_optimizer(name: str, params: list, lr: float) -> Any:
+    """torch.optim's counterpart of the race's optimizer ``name`` (momentum 0.9, torch's other defaults)."""
+    import torch
+
+    return {"SGD": lambda: torch.optim.SGD(params, lr=lr),
+            "momentum": lambda: torch.optim.SGD(params, lr=lr, momentum=0.9),
+            "Nesterov": lambda: torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True),
+            "RMSprop": lambda: torch.optim.RMSprop(params, lr=lr),
+            "Adam": lambda: torch.optim.Adam(params, lr=lr)}[name]()
 
 
 def digits_mlp(n_in: int = 64, dropout: float = 0.0) -> nn.Sequential:

@@ -6,9 +6,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chapters import three_way_split
+
+from nnedu.data import load_digits
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_TEST_DIR = REPO.parent / "shared" / "data" / "mnist-test"
+
+
+@pytest.fixture(scope="module")
+def digits() -> tuple[np.ndarray, ...]:
+    """The 8x8 digits split as chapters 9 to 11 split them: X_train, X_val, X_test, y_train, y_val, y_test."""
+    return three_way_split(*load_digits())
 
 
 @pytest.fixture

@@ -13,11 +13,6 @@ from nnedu.data import load_digits
 from nnedu.optim import SGD
 
 
-@pytest.fixture(scope="module")
-def splits():
-    return three_way_split(*load_digits())
-
-
 @pytest.mark.parametrize("lr, converges", [(0.05, True), (0.5, True), (0.9, True), (0.95, True),
                                            (1.01, False), (1.05, False)])
 def test_ch7_quadratic_learning_rate_bound(lr, converges):
@@ -32,8 +27,8 @@ def test_ch7_quadratic_learning_rate_bound(lr, converges):
     assert abs(w.data[0] - 7.0) == pytest.approx(7.0 * abs(1 - 2 * lr) ** 200, rel=1e-6, abs=1e-12)
 
 
-def test_ch9_parameter_count_and_final_accuracy(splits):
-    X_train, X_val, X_test, y_train, y_val, y_test = splits
+def test_ch9_parameter_count_and_final_accuracy(digits):
+    X_train, X_val, X_test, y_train, y_val, y_test = digits
     assert sum(p.data.size for p in mlp().parameters()) == 64 * 100 + 100 + 100 * 50 + 50 + 50 * 10 + 10
     nnedu.manual_seed(0)
     model = mlp()
@@ -42,8 +37,8 @@ def test_ch9_parameter_count_and_final_accuracy(splits):
     assert np.mean(model.eval()(X_test).argmax(1) == y_test) >= 0.96
 
 
-def test_ch9_overfitting_and_l2(splits):
-    X_train, X_val, _, y_train, y_val, _ = splits
+def test_ch9_overfitting_and_l2(digits):
+    X_train, X_val, _, y_train, y_val, _ = digits
     small_X, small_y = X_train[:150], y_train[:150]
 
     def train(lam):

@@ -24,11 +24,6 @@ from nnedu.optim import SGD
 # --- data, as the chapters split it ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def digits() -> tuple[np.ndarray, ...]:
-    return three_way_split(*load_digits())
-
-
 # --- chapter 9: L2 as parameter groups --------------------------------------------------------------
 
 

@@ -14,20 +14,14 @@ import copy
 
 import numpy as np
 import pytest
-from chapters import SEEDS, digits_mlp, three_way_split
+from chapters import SEEDS, digits_mlp
 
 import nnedu
 from nnedu import nn
-from nnedu.data import load_digits
 from nnedu.optim import SGD
 from nnedu.optim.lr_scheduler import StepLR
 
 EPS = 1e-5
-
-
-@pytest.fixture(scope="module")
-def digits() -> tuple[np.ndarray, ...]:
-    return three_way_split(*load_digits())
 
 
 # --- schedules: the formulas ----------------------------------------------------------------------------

@@ -10,21 +10,15 @@ import math
 
 import numpy as np
 import pytest
-from chapters import SEEDS, accuracy, digits_mlp, t, three_way_split
+from chapters import SEEDS, accuracy, digits_mlp, t
 
 import nnedu
 from nnedu import nn
-from nnedu.data import load_digits
 from nnedu.nn import init
 from nnedu.optim import SGD
 
 torch = pytest.importorskip("torch")
 
-
-
-@pytest.fixture(scope="module")
-def digits() -> tuple[np.ndarray, ...]:
-    return three_way_split(*load_digits())
 
 
 # --- symmetry -------------------------------------------------------------------------------------------

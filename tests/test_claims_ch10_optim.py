@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from chapters import SEEDS, digits_mlp, three_way_split
+from chapters import SEEDS, digits_mlp, quadratic, rosenbrock, three_way_split, torch_optimizer
 
 import nnedu
 from nnedu import nn
@@ -142,27 +142,14 @@ def test_uncorrected_ratio_peaks_then_decays_towards_one():
 
 # --- the race: torch.optim with the surfaces' autograd gradients ------------------------------------
 
-def _quadratic(x):
-    return 0.5 * (x[0] ** 2 + 100.0 * x[1] ** 2)
-
-
-def _rosenbrock(x):
-    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
-
-
-SURFACES = {"ill-conditioned quadratic": (_quadratic, (-9.0, 1.0), 100),
-            "rosenbrock": (_rosenbrock, (-1.5, 2.0), 1000)}
-TORCH = {"SGD": lambda p, lr: torch.optim.SGD(p, lr=lr),
-         "momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
-         "Nesterov": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True),
-         "RMSprop": lambda p, lr: torch.optim.RMSprop(p, lr=lr),
-         "Adam": lambda p, lr: torch.optim.Adam(p, lr=lr)}
+SURFACES = {"ill-conditioned quadratic": (quadratic, (-9.0, 1.0), 100),
+            "rosenbrock": (rosenbrock, (-1.5, 2.0), 1000)}
 
 
 def _torch_losses(surface, name, lr):
     f, start, steps = SURFACES[surface]
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = TORCH[name]([p], lr)
+    opt = torch_optimizer(name, [p], lr)
     losses = []
     for _ in range(steps):
         opt.zero_grad()
@@ -212,7 +199,7 @@ def test_race_on_the_quadratic(searched):
     opt = torch.optim.SGD([p], lr=lr["SGD"])
     for _ in range(100):
         opt.zero_grad()
-        _quadratic(p).backward()
+        quadratic(p).backward()
         opt.step()
     assert p[0].item() / -9.0 == pytest.approx((1 - lr["SGD"]) ** 100, rel=1e-12)
     assert lr["momentum"] == lr["SGD"] and q["momentum"][-1] < 1e-3

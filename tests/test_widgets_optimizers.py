@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+from chapters import quadratic, rosenbrock, torch_optimizer
 
 from nnedu import nn, optim, widgets
 from nnedu.widgets.optimizers import (
@@ -21,33 +22,21 @@ from nnedu.widgets.optimizers import (
 torch = pytest.importorskip("torch")
 
 
-def _rosenbrock_grad(w: np.ndarray) -> np.ndarray:
-    """Rosenbrock's gradient by torch autograd (an independent reference for the surface)."""
-    x = torch.tensor(w, dtype=torch.float64, requires_grad=True)
-    ((1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2).backward()
-    return x.grad.numpy()
+def autograd(f):
+    """The gradient of ``f`` by torch autograd (an independent reference for the surface)."""
+    def grad(w: np.ndarray) -> np.ndarray:
+        x = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+        f(x).backward()
+        return x.grad.numpy()
+    return grad
 
 
-def _quadratic_grad(w: np.ndarray) -> np.ndarray:
-    x = torch.tensor(w, dtype=torch.float64, requires_grad=True)
-    (0.5 * (x[0] ** 2 + 100.0 * x[1] ** 2)).backward()
-    return x.grad.numpy()
-
-
-GRADS = {"ill-conditioned quadratic": _quadratic_grad, "rosenbrock": _rosenbrock_grad}
-
-TORCH = {
-    "SGD": lambda p, lr: torch.optim.SGD(p, lr=lr),
-    "momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
-    "Nesterov": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True),
-    "RMSprop": lambda p, lr: torch.optim.RMSprop(p, lr=lr),
-    "Adam": lambda p, lr: torch.optim.Adam(p, lr=lr),
-}
+GRADS = {"ill-conditioned quadratic": autograd(quadratic), "rosenbrock": autograd(rosenbrock)}
 
 
 def _torch_path(surface: str, name: str, lr: float, steps: int) -> np.ndarray:
     p = torch.tensor(RACE_SURFACES[surface].start, dtype=torch.float64, requires_grad=True)
-    opt = TORCH[name]([p], lr)
+    opt = torch_optimizer(name, [p], lr)
     path = [p.detach().numpy().copy()]
     for _ in range(steps):
         opt.zero_grad()
