@@ -140,3 +140,10 @@ def test_bad_input_gets_a_clear_error(call, error, match):
 def test_exported_from_nnedu_data():
     assert nnedu.data.augment is augment
     assert "augment" in nnedu.data.__all__
+
+
+@pytest.mark.parametrize("shape", [(0, 64), (0, 8, 8), (0, 3, 8, 8)])
+def test_an_empty_batch_comes_back_empty_in_its_shape(shape):
+    images = np.zeros(shape)
+    assert shift(images, 1, -1).shape == shape
+    assert random_shifts(images, max_shift=2, rng=np.random.default_rng(0)).shape == shape

@@ -90,8 +90,9 @@ def _as_grid(caller: str, images: np.ndarray) -> np.ndarray:
                 f"{images.shape[1]} pixels per row is not a square number; pass images as (N, H, W) "
                 f"(one image: (1, H, W))")
         return images.reshape(len(images), 1, side, side)
-    if images.ndim in (3, 4):
-        n, height, width = images.shape[0], images.shape[-2], images.shape[-1]
-        return images.reshape(n, -1, height, width)
+    if images.ndim == 3:                                 # grey images: one channel
+        return images[:, None]
+    if images.ndim == 4:
+        return images
     raise ValueError(f"{caller} expected images of shape (N, side * side), (N, H, W) or (N, C, H, W), "
                      f"got an array of shape {images.shape}")
