@@ -129,6 +129,19 @@ def test_a_non_finite_gradient_spreads_nan_as_in_torch_or_raises_on_request(bad)
         np.testing.assert_array_equal(p.grad, g)
 
 
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0])
+def test_finite_gradients_whose_norm_overflows_give_inf_and_zeros_as_in_torch(norm_type):
+    """Every entry is finite, but the sum of their powers is not: the total is inf, max_norm / inf is 0, and
+    the gradients become 0, as in torch; without a numpy warning (pyproject.toml makes nnedu's errors)."""
+    ours, theirs = twins(1.0)
+    ours[0].grad[0, 0] = theirs[0].grad[0, 0] = 1e308
+    ours[1].grad[0] = theirs[1].grad[0] = -1e308
+    total = clip_grad_norm_(ours, 1.0, norm_type=norm_type)
+    assert total == float(torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type=norm_type)) == math.inf
+    for p, t in zip(ours, theirs):
+        np.testing.assert_array_equal(p.grad, t.grad.numpy())
+
+
 def test_float32_gradients_stay_float32():
     ours, theirs = twins(10.0, dtype=np.float32)
     clip_grad_norm_(ours, 1.0)

@@ -129,4 +129,5 @@ def _norm(values: np.ndarray, p: float) -> float:
         return 0.0
     if p == math.inf:
         return float(v.max())
-    return float(np.sum(v**p) ** (1.0 / p))
+    with np.errstate(over="ignore"):                    # finite entries whose norm is inf: inf, as in PyTorch
+        return float(np.sum(v**p) ** (1.0 / p))
