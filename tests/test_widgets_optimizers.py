@@ -142,6 +142,12 @@ def test_bad_names_are_clear_errors():
         OptimizerRace(lrs={"adam": 0.1})
 
 
+@pytest.mark.parametrize("lr", [-1.0, 0.0, float("nan"), 5e-5, 3.0, 1e9, "0.1", None])
+def test_a_rate_the_slider_cannot_show_is_a_clear_error_not_a_silent_clamp(lr):
+    with pytest.raises(ValueError, match=rf"learning rates from 0.0001 to 2; got {lr} for Adam"):
+        OptimizerRace(lrs={"Adam": lr})
+
+
 def test_static_html_is_a_player_with_the_declared_frames(monkeypatch):
     monkeypatch.setenv("NNEDU_STATIC", "1")
     race = OptimizerRace()

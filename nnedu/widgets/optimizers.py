@@ -17,6 +17,7 @@ one surface; :class:`OptimizerRace` steps the four together. The chapter's figur
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Real
 
 import ipywidgets as W
 import numpy as np
@@ -60,6 +61,9 @@ LEARNING_RATES = {
     "ill-conditioned quadratic": {"SGD": 0.01, "momentum": 0.01, "RMSprop": 0.2, "Adam": 1.0},
     "rosenbrock": {"SGD": 0.001, "momentum": 0.0005, "RMSprop": 0.01, "Adam": 0.1},
 }
+
+#: the range of the learning-rate sliders
+LR_RANGE = (1e-4, 2.0)
 
 
 def surface_named(surface: str | Surface) -> Surface:
@@ -138,8 +142,13 @@ class OptimizerRace(Stepper):
         unknown = set(lrs or {}) - set(RACE)
         if unknown:
             raise ValueError(f"lrs has rates for {sorted(unknown)}; the race has {list(RACE)}")
+        low, high = LR_RANGE
+        for name, lr in (lrs or {}).items():
+            if isinstance(lr, bool) or not isinstance(lr, Real) or not low <= lr <= high:   # a slider would clamp it
+                raise ValueError(f"the race's sliders take learning rates from {low:g} to {high:g}; "
+                                 f"got {lr} for {name}")
         chosen = {**LEARNING_RATES[surface], **(lrs or {})}
-        self.lr = {name: log_slider(f"{name} lr", chosen[name], 1e-4, 2.0) for name in RACE}
+        self.lr = {name: log_slider(f"{name} lr", chosen[name], low, high) for name in RACE}
         self.play_button = W.Button(description=f"Play {self.steps_per_play} Steps")
         self.play_button.on_click(lambda _: self._play_and_show())
         self.surface_choice.observe(self._on_surface, names="value")
