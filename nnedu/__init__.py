@@ -43,6 +43,10 @@ def __getattr__(name: str) -> object:
         from nnedu.grading.check import check
 
         return check
+    if name == "demo":  # with nnedu.demo(): ... in an exercise notebook
+        from nnedu.grading.check import demo
+
+        return demo
     raise AttributeError(f"module 'nnedu' has no attribute {name!r}")
 
 

@@ -54,6 +54,8 @@ def parser() -> argparse.ArgumentParser:
                    help="keep results.jsonl; grade only what is missing and retry grader errors")
     g.add_argument("--roster", help="CSV mapping submission names to Canvas students: also write OUT/canvas.csv")
     g.add_argument("--assignment", help="the Canvas assignment column (default: 'nnedu exercise NN')")
+    g.add_argument("--question", action="append", metavar="qN",
+                   help="grade only this question (repeat for more), e.g. after fixing its test")
     g.add_argument("--insecure", action="store_true",
                    help="grade even where submissions cannot be isolated from the machine (recorded in grades.csv)")
 
@@ -124,7 +126,7 @@ def _check(args) -> int:
 
 def _grade(args) -> int:
     from nnedu.grading.grade import SubmissionNameClash, grade
-    from nnedu.grading.runner import load_tests, normalise_exercise
+    from nnedu.grading.runner import UnknownExercise, load_tests, normalise_exercise
     from nnedu.grading.sandbox import IsolationUnavailable, Limits
 
     if not Path(args.submissions).is_dir():
@@ -145,10 +147,11 @@ def _grade(args) -> int:
                     submission_timeout=args.submission_timeout or max(120.0, 20 * args.timeout))
     try:
         report = grade(Path(args.submissions), exercise, Path(args.out), Path(args.tests) if args.tests else None,
-                       args.jobs, limits, args.resume, insecure=args.insecure)
-    except (SubmissionNameClash, IsolationUnavailable) as exc:
+                       args.jobs, limits, args.resume, insecure=args.insecure, only=tuple(args.question or ()))
+    except (SubmissionNameClash, IsolationUnavailable, UnknownExercise) as exc:
         return fail(str(exc))
     print(f"graded {len(report.students)} submissions: {Path(args.out) / 'grades.csv'}")
+    print(f"what the class got wrong: {Path(args.out) / 'summary.md'} and {Path(args.out) / 'mistakes.csv'}")
     if roster is not None:
         from nnedu.grading.lms import write_canvas
 

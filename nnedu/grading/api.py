@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+KINDS = ("implement", "derive", "predict", "capstone")
+
 
 @dataclass(frozen=True)
 class TestInfo:
@@ -33,20 +35,45 @@ class TestInfo:
     points: float
     question: str
     hint: str = ""
+    kind: str = "implement"
+    timeout: float | None = None
 
 
-def points(value: float, question: str, hint: str = "") -> Callable:
-    """Mark a function of ``student`` as a test worth ``value`` points for ``question``."""
+def points(value: float, question: str, hint: str = "", kind: str = "implement",
+           timeout: float | None = None) -> Callable:
+    """Mark a function of ``student`` as a test worth ``value`` points for ``question``.
+
+    ``kind`` says what the question asks: ``implement`` (code), ``derive`` (a number worked out by
+    hand), ``predict`` (a choice or a prediction about behaviour) or ``capstone`` (a network trained by
+    the student's own code). ``timeout`` gives each call of the student's code in this test its own
+    limit in seconds (a capstone's training), instead of the grader's ``--timeout``.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
 
     def mark(test: Callable) -> Callable:
-        test.nnedu_test = TestInfo(float(value), question, hint)  # type: ignore[attr-defined]  # read by the runner
+        info = TestInfo(float(value), question, hint, kind, timeout)
+        test.nnedu_test = info  # type: ignore[attr-defined]  # read by the runner
         return test
 
     return mark
 
 
 class ExpectationFailed(AssertionError):
-    """The student's answer is wrong; the message says how."""
+    """The student's answer is wrong; the message says how.
+
+    ``mistake`` names the common mistake the answer matches ("the gradient has the wrong sign"),
+    or is empty: the grader counts each named mistake in ``mistakes.csv``.
+    """
+
+    def __init__(self, message: str, mistake: str = "") -> None:
+        super().__init__(message)
+        self.mistake = mistake
+
+
+def mistake(name: str, detail: str = "") -> ExpectationFailed:
+    """The failure for a recognised mistake: ``raise mistake("changes its input in place", "x[0] was ...")``."""
+    return ExpectationFailed(f"common mistake: {name}." + (f"\n{detail}" if detail else ""), mistake=name)
 
 
 # What can go wrong on the student's side of a call. The runner turns each into a status.
@@ -103,21 +130,87 @@ def _first_differences(got: np.ndarray, expected: np.ndarray, bad: np.ndarray, l
     return "\n".join(lines) + more
 
 
-def expect_close(got: object, expected: object, rtol: float = 1e-6, atol: float = 1e-8, what: str = "result") -> None:
-    """``got`` and ``expected`` have the same shape and agree to ``numpy.allclose``."""
+Signature = object  # an expected wrong answer (array-like) or a predicate of the received array
+
+
+def show(value: object, limit: int = 6) -> str:
+    """An input as a message shows it: shape and the first values of an array, a short repr otherwise."""
+    if isinstance(value, np.ndarray) or (isinstance(value, (list, tuple)) and _numeric_like(value)):
+        array = np.asarray(value)
+        flat = ", ".join(f"{x:.4g}" if array.dtype.kind == "f" else str(x) for x in array.ravel()[:limit].tolist())
+        more = ", ..." if array.size > limit else ""
+        return f"shape {array.shape}: [{flat}{more}]"
+    return repr(value)[:120]
+
+
+def _given(given: dict | None) -> str:
+    if not given:
+        return ""
+    return "\n".join(f"  input {name} = {show(value)}" for name, value in given.items()) + "\n"
+
+
+def _matches(got: np.ndarray, signature: Signature, rtol: float, atol: float) -> bool:
+    try:
+        if callable(signature):
+            return bool(signature(got))
+        wrong = np.asarray(signature, dtype=float)
+        return wrong.shape == got.shape and bool(np.allclose(got, wrong, rtol=rtol, atol=atol, equal_nan=True))
+    except Exception:  # noqa: BLE001 (a signature that cannot be compared does not match)
+        return False
+
+
+def _recognise(got: np.ndarray, mistakes: dict | None, rtol: float, atol: float) -> str:
+    for name, signature in (mistakes or {}).items():
+        if _matches(got, signature, rtol, atol):
+            return name
+    return ""
+
+
+def expect_close(got: object, expected: object, rtol: float = 1e-6, atol: float = 1e-8, what: str = "result",
+                 given: dict | None = None, mistakes: dict[str, Signature] | None = None) -> None:
+    """``got`` and ``expected`` have the same shape and agree to ``numpy.allclose``.
+
+    ``given`` (name to value) is the input the student's code was called with, shown in the message.
+    ``mistakes`` maps the name of a common mistake to the answer it produces (or to a predicate of
+    the received array): when ``got`` is wrong and matches one, the message names it.
+    """
     if got is None:
-        raise ExpectationFailed(f"{what}: got None (did the function forget to return?)")
+        raise ExpectationFailed(f"{what}: got None (did the function forget to return?)\n{_given(given)}".rstrip())
     if isinstance(got, (str, dict)) or not _numeric_like(got):
         raise ExpectationFailed(f"{what}: expected numbers, got {describe(got)}")
     got_a = np.asarray(got, dtype=float)
     expected_a = np.asarray(expected, dtype=float)
-    if got_a.shape != expected_a.shape:
-        raise ExpectationFailed(
-            f"{what}: expected shape {expected_a.shape}, got shape {got_a.shape} ({describe(got)})"
-        )
-    bad = ~np.isclose(got_a, expected_a, rtol=rtol, atol=atol, equal_nan=True)
-    if bad.any():
-        raise ExpectationFailed(f"{what}: values differ\n{_first_differences(got_a, expected_a, bad)}")
+    if got_a.shape == expected_a.shape:
+        bad = ~np.isclose(got_a, expected_a, rtol=rtol, atol=atol, equal_nan=True)
+        if not bad.any():
+            return
+        difference = f"values differ\n{_first_differences(got_a, expected_a, bad)}"
+    else:
+        difference = f"expected shape {expected_a.shape}, got shape {got_a.shape} ({describe(got)})"
+    name = _recognise(got_a, mistakes, rtol, atol)
+    head = f"{what}: common mistake: {name}.\n" if name else f"{what}: "
+    raise ExpectationFailed(f"{head}{_given(given)}{'  ' if name else ''}{difference}".rstrip(), mistake=name)
+
+
+def expect_unchanged(before: object, after: object, what: str = "the input") -> None:
+    """The student's function left its input as it was (``after`` is the input once it has returned)."""
+    before_a, after_a = np.asarray(before), np.asarray(after)
+    if before_a.shape != after_a.shape or not np.array_equal(before_a, after_a, equal_nan=True):
+        raise mistake("changes its input in place",
+                      f"{what} was changed by your function: compute new arrays instead of writing into it")
+
+
+def expect_choice(got: object, answer: str, choices: str, what: str = "your choice",
+                  mistakes: dict[str, str] | None = None) -> None:
+    """A multiple-choice answer: one of the letters ``choices``; ``mistakes`` names a wrong letter's reasoning."""
+    if not isinstance(got, str) or got.strip().lower() not in choices:
+        raise ExpectationFailed(f"{what}: expected one of the letters {', '.join(choices)} (as a string), "
+                                f"got {describe(got)}")
+    letter = got.strip().lower()
+    if letter != answer:
+        name = (mistakes or {}).get(letter, "")
+        detail = f"common mistake: {name}." if name else "that is not the answer; read the question again"
+        raise ExpectationFailed(f"{what}: you chose ({letter}): {detail}", mistake=name)
 
 
 def _numeric_like(value: object) -> bool:
@@ -172,6 +265,7 @@ class Partial:
         self.earned = 0.0
         self.total = 0.0
         self.messages: list[str] = []
+        self.mistakes: list[str] = []
 
     @contextmanager
     def __call__(self, weight: float = 1.0) -> Iterator[None]:
@@ -180,6 +274,8 @@ class Partial:
             yield
         except ExpectationFailed as exc:
             self.messages.append(str(exc))
+            if exc.mistake:
+                self.mistakes.append(exc.mistake)
         else:
             self.earned += weight
 

@@ -24,6 +24,7 @@ from nnedu.grading.runner import (
     REPO,
     Test,
     TestResult,
+    UnknownExercise,
     load_tests,
     normalise_exercise,
     run_test,
@@ -150,7 +151,7 @@ def grade_submission(submission: Submission, tests: list[Test], limits: Limits, 
                 continue
             if test.hidden and before_hidden is None:
                 before_hidden, dead_before_hidden = len(box.cell_problems), box.dead
-            result = run_test(test, box.call)
+            result = run_test(test, box.call, submission.student)
             if before_hidden is not None and not test.hidden and result.message:
                 result.message = AFTER_HIDDEN
             record(result)
@@ -172,15 +173,23 @@ def grade_submission(submission: Submission, tests: list[Test], limits: Limits, 
 
 def grade(submissions: Path, exercise: str, out: Path, hidden: Path | None = None, jobs: int = 1,
           limits: Limits | None = None, resume: bool = False, progress: Callable[[str], None] = print,
-          insecure: bool = False) -> GradeReport:
+          insecure: bool = False, only: tuple[str, ...] = ()) -> GradeReport:
     """Grade every submission in ``submissions`` and write the reports to ``out``.
 
-    Refuses, before anything is written, when two entries name the same student
-    (:class:`SubmissionNameClash`) or when the sandbox cannot isolate submissions and
-    ``insecure`` is False (:class:`nnedu.grading.sandbox.IsolationUnavailable`).
+    ``only`` restricts grading to those questions (``("q2", "q3")``), e.g. to grade a question again
+    after its test was fixed. Refuses, before anything is written, when two entries name the same
+    student (:class:`SubmissionNameClash`), when a question of ``only`` does not exist
+    (:class:`UnknownExercise`) or when the sandbox cannot isolate submissions and ``insecure`` is
+    False (:class:`nnedu.grading.sandbox.IsolationUnavailable`).
     """
     exercise = normalise_exercise(exercise)
     tests = load_tests(exercise, hidden)
+    if only:
+        unknown = sorted(set(only) - {t.question for t in tests})
+        if unknown:
+            raise UnknownExercise(f"exercise {exercise} has no question {', '.join(unknown)} "
+                                  f"(questions: {', '.join(dict.fromkeys(t.question for t in tests))})")
+        tests = [t for t in tests if t.question in only]
     subs = find_submissions(Path(submissions), exercise)
     isolation = require_isolation(insecure)
     forbidden = integrity.declared(tests)

@@ -31,7 +31,7 @@ if importlib.util.find_spec("nnedu") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
                     "nnedu[data] @ git+https://github.com/nnedu/nnedu"], check=True)
 '''
-ALLOWED_ATTRIBUTES = {"nnedu": {"check"}}  # nnedu.check is how students check themselves
+ALLOWED_ATTRIBUTES = {"nnedu": {"check", "demo"}}  # how students check themselves and try their code
 
 # Modules whose purpose is to load code or objects by name, or to run another program.
 LOADERS = {"importlib", "imp", "pkgutil", "runpy", "zipimport", "builtins", "__builtin__", "gc", "inspect",

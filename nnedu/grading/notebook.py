@@ -58,12 +58,25 @@ def neutralise(code: str) -> str:
     return "\n".join(lines)
 
 
+DEMO = "demo"  # a cell that only tries the student's functions out (``with nnedu.demo():``)
+
+
+def _tags(cell: dict) -> list:
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return tags if isinstance(tags, list) else []
+
+
 def code_cells(nb: dict) -> list[str]:
-    """The neutralised source of every code cell, in order."""
+    """The neutralised source of every code cell, in order; a cell tagged ``demo`` is left empty.
+
+    Demo cells define nothing the tests call (they train and plot to show the student their work),
+    so grading skips them; skipping can only take away from a submission, never add to it.
+    """
     cells = []
     for cell in nb["cells"]:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            cells.append(neutralise(source(cell)))
+            cells.append("" if DEMO in _tags(cell) else neutralise(source(cell)))
     return cells
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from nnedu.grading import integrity
 from nnedu.grading.results import latest_tests, read_results
 from nnedu.grading.runner import Test, questions
+from nnedu.grading.summary import write_class_summary
 
 # What makes a spreadsheet read a cell as a formula (also in their full-width forms).
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -92,7 +93,7 @@ class GradeReport:
 
 def write_reports(out: Path, tests: list[Test], students: list[str],
                   unlogged: dict[str, str] | None = None) -> GradeReport:
-    """grades.csv, gradescope/<name>/results.json and feedback/<name>.md from results.jsonl.
+    """grades.csv, summary.md, mistakes.csv, gradescope/<name>/results.json and feedback/<name>.md.
 
     ``grades.csv`` is written first and again at the end: a student's report file that cannot be
     written (a full disk) is noted in that student's row, and never stops the others or the CSV.
@@ -138,6 +139,11 @@ def write_reports(out: Path, tests: list[Test], students: list[str],
         report.students[student] = row
     header = ["student", *per_question, "total", "max", "status", "integrity", "isolation", "note"]
     write_csv(out / "grades.csv", header, rows)
+    exercise = str(runs[-1].get("exercise", "")) if runs else ""
+    try:
+        write_class_summary(out, exercise, tests, [(student, results) for student, results, _ in details], write_csv)
+    except OSError as exc:
+        report.problems["(class summary)"] = f"summary.md / mistakes.csv not written ({type(exc).__name__}: {exc})"
     for student, results, summary in details:
         row = report.students[student]
         try:

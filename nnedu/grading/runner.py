@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import re
 import time
@@ -12,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
+
+import numpy as np
 
 from nnedu.grading.api import ExpectationFailed, Partial, StudentProblem
 from nnedu.grading.protocol import Ref
@@ -36,6 +39,8 @@ class Test:
     hint: str
     function: Callable
     hidden: bool = False
+    kind: str = "implement"
+    timeout: float | None = None
 
 
 @dataclass
@@ -50,6 +55,8 @@ class TestResult:
     hidden: bool = False
     seconds: float = 0.0
     after_hidden: bool = False  # ran after a hidden test had called the student's code: message withheld
+    mistake: str = ""  # the common mistake the answer was recognised as (see expect_close's mistakes)
+    kind: str = "implement"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -115,7 +122,8 @@ def load_tests(exercise: str | int, hidden_dir: Path | None = None, public_dir: 
             if full in seen:
                 raise ValueError(f"two tests called {full} for exercise {exercise}")
             seen.add(full)
-            tests.append(Test(full, info.question, info.points, info.hint, value, hidden))
+            tests.append(Test(full, info.question, info.points, info.hint, value, hidden,
+                              getattr(info, "kind", "implement"), getattr(info, "timeout", None)))
     return tests
 
 
@@ -148,6 +156,18 @@ class StudentFunction:
         kwargs = {k: convert(v) for k, v in kwargs.items()}
         return self._student._call(self.name, args, kwargs)
 
+    def and_inputs(self, *args, **kwargs):
+        """``(result, args_after)``: the result and the positional arguments as the call left them.
+
+        ``out, (x_after,) = student.softmax.and_inputs(x)`` then ``expect_unchanged(x, x_after, "z")``
+        finds a function that changes its input in place (arguments cross to the student's code as copies).
+        """
+        args = tuple(Ref(a.name) if isinstance(a, StudentFunction) else a for a in args)
+        value = self._student._call(self.name, args, kwargs, echo=True)
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise TypeError("the student's side did not return the call's arguments")
+        return value[0], tuple(value[1])
+
     def __repr__(self) -> str:
         return f"student.{self.name}"
 
@@ -159,9 +179,10 @@ class Student:
     random numbers drawn by the student's code are the same in every run.
     """
 
-    def __init__(self, caller: Caller, test_name: str, hidden: bool = False) -> None:
+    def __init__(self, caller: Caller, test_name: str, hidden: bool = False, timeout: float | None = None) -> None:
         self._caller = caller
         self._hidden = hidden
+        self._timeout = timeout
         self._base_seed = zlib.crc32(test_name.encode()) % (2**31)
         self._calls = 0
 
@@ -170,12 +191,15 @@ class Student:
             raise AttributeError(name)
         return StudentFunction(self, name)
 
-    def _call(self, name: str, args: tuple, kwargs: dict):
+    def _call(self, name: str, args: tuple, kwargs: dict, echo: bool = False):
         seed = (self._base_seed + self._calls) % (2**31)
         self._calls += 1
+        extra: dict = {"echo": True} if echo else {}
         if self._hidden:  # the sandbox then keeps what the student's code says next out of the feedback
-            return self._caller(name, args, kwargs, seed, hidden=True)
-        return self._caller(name, args, kwargs, seed)
+            extra["hidden"] = True
+        if self._timeout is not None:
+            extra["timeout"] = self._timeout
+        return self._caller(name, args, kwargs, seed, **extra)
 
 
 def _hidden_seen(caller: Caller) -> bool:
@@ -183,28 +207,48 @@ def _hidden_seen(caller: Caller) -> bool:
     return bool(getattr(getattr(caller, "__self__", None), "hidden_seen", False))
 
 
-def run_test(test: Test, caller: Caller) -> TestResult:
+def student_seed(test_name: str, student: str) -> int:
+    """The seed of a test's ``rng`` for one student: fixed by both names, different for every student."""
+    return zlib.crc32(f"{student}\x00{test_name}".encode("utf-8", "surrogateescape")) % (2**31)
+
+
+def _wants_rng(function: Callable) -> bool:
+    try:
+        return "rng" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def run_test(test: Test, caller: Caller, student: str = "") -> TestResult:
     """Run one test; every outcome of the student's code becomes a :class:`TestResult`.
 
-    Only a :class:`GraderFault` passes through.
+    Only a :class:`GraderFault` passes through. A test with a second parameter ``rng`` gets a
+    ``numpy.random.Generator`` seeded from the test's and the student's names (:func:`student_seed`):
+    hidden tests draw their shapes and values from it, so every student gets other inputs and an
+    answer hard-coded to the public tests' inputs fails.
 
     A visible test that runs after a hidden one keeps its status and score, but not its
     message: what the student's code returns or raises then could repeat a hidden input.
     """
     after_hidden = not test.hidden and _hidden_seen(caller)
     start = time.perf_counter()
-    status, fraction, message = "passed", 1.0, ""
+    status, fraction, message, named = "passed", 1.0, "", ""
     try:
-        outcome = test.function(Student(caller, test.name, test.hidden))
+        proxy = Student(caller, test.name, test.hidden, test.timeout)
+        if _wants_rng(test.function):
+            outcome = test.function(proxy, rng=np.random.default_rng(student_seed(test.name, student)))
+        else:
+            outcome = test.function(proxy)
         if isinstance(outcome, Partial):
             fraction, message = outcome.fraction, "\n".join(outcome.messages)
+            named = outcome.mistakes[0] if outcome.mistakes else ""
         elif isinstance(outcome, (int, float)) and not isinstance(outcome, bool):
             fraction = min(max(float(outcome), 0.0), 1.0)
         if fraction < 1.0:
             status = "failed"
             message = message or "partly right"
     except ExpectationFailed as exc:
-        status, fraction, message = "failed", 0.0, str(exc)
+        status, fraction, message, named = "failed", 0.0, str(exc), exc.mistake
     except AssertionError as exc:
         status, fraction, message = "failed", 0.0, str(exc) or "an assertion failed"
     except StudentProblem as exc:
@@ -219,4 +263,4 @@ def run_test(test: Test, caller: Caller) -> TestResult:
     if after_hidden and message:
         message = AFTER_HIDDEN
     return TestResult(test.name, test.question, status, score, test.points, message[:3000], test.hint,
-                      test.hidden, round(time.perf_counter() - start, 4), after_hidden)
+                      test.hidden, round(time.perf_counter() - start, 4), after_hidden, named, test.kind)

@@ -684,7 +684,7 @@ class Sandbox:
             if remaining <= 0:
                 if time.monotonic() >= self.deadline:
                     raise StudentTimeout(f"the submission used up its {self.limits.submission_timeout:g} s")
-                raise StudentTimeout(f"no answer within {self.limits.timeout:g} s (infinite loop?)")
+                raise StudentTimeout(f"no answer within {timeout:g} s (infinite loop?)")
             self.sock.settimeout(remaining)
             try:
                 chunk = self.sock.recv(1 << 20)
@@ -709,11 +709,15 @@ class Sandbox:
             del self.buffer[:cut + 1]
 
     # calls ------------------------------------------------------------------------
-    def call(self, name: str, args: tuple, kwargs: dict, seed: int, hidden: bool = False) -> object:
+    def call(self, name: str, args: tuple, kwargs: dict, seed: int, hidden: bool = False,
+             timeout: float | None = None, echo: bool = False) -> object:
         """``name(*args, **kwargs)`` in the child, as plain data, or a StudentProblem.
 
         ``hidden`` marks a call made by a hidden test: from then on, nothing the student's code
         produces (output, cell errors, messages of later tests) may reach the feedback.
+        ``timeout`` (a test's own limit, e.g. a capstone's training) replaces ``limits.timeout``;
+        the submission's whole time limit still holds. ``echo`` returns ``(value, arguments)``, the
+        arguments as the call left them (a test's way to see an input changed in place).
         """
         if hidden and not self.hidden_seen:
             self._log_cut = self._log_size()
@@ -728,11 +732,11 @@ class Sandbox:
             if self.dead is not None:
                 raise type(self.dead)(str(self.dead))
         request_id = f"{next(self._ids)}-{secrets.token_hex(8)}"
-        self._send({"op": "call", "id": request_id, "name": name, "seed": seed,
+        self._send({"op": "call", "id": request_id, "name": name, "seed": seed, "echo": echo,
                     "args": protocol.encode(list(args)), "kwargs": protocol.encode(dict(kwargs))})
         try:
             while True:
-                reply = self._receive(self.limits.timeout)
+                reply = self._receive(timeout or self.limits.timeout)
                 if reply.get("id") == request_id:
                     break  # anything else on the channel is noise from the student's code
         except StudentProblem:
@@ -747,7 +751,7 @@ class Sandbox:
         message = str(reply.get("message", ""))[:500]
         detail = str(reply.get("traceback", "") or message)[-1500:]
         if kind == "not_implemented":
-            raise NotAttempted(f"{name} still raises NotImplementedError: not attempted yet")
+            raise NotAttempted(f"to do: write {name} (it still raises NotImplementedError)")
         if kind == "missing":
             raise MissingFunction(message or f"{name} is not defined in the notebook")
         if kind == "not_plain":
