@@ -23,7 +23,9 @@ from nnedu.grading.sandbox import Limits, isolation_level
 
 SOLUTIONS = sorted((REPO / "solutions").glob("*.ipynb"))
 EXERCISES = [p.name[:2] for p in SOLUTIONS]
-LIMITS = Limits(timeout=20, submission_timeout=120)
+LIMITS = Limits(timeout=20, submission_timeout=300)
+HIDDEN = REPO / "examples" / "hidden_tests"  # the example hidden tests shipped for instructors
+FULL05 = sum(questions(load_tests("05")).values())  # exercise 5's public points, the tests' usual notebook
 # Full isolation needs root with CAP_SYS_ADMIN (CI has it). On a developer's own account the
 # grader can only run submissions under that account's uid, which it does only when asked.
 INSECURE = isolation_level() != "full"
@@ -47,7 +49,7 @@ def graded(tmp_path_factory):
         shutil.copy(solution, subs / "solution.ipynb")
         shutil.copy(REPO / "exercises" / solution.name, subs / "exercise.ipynb")
         out = root / f"out{number}"
-        grade(subs, number, out, jobs=2, limits=LIMITS, progress=lambda _: None, insecure=INSECURE)
+        grade(subs, number, out, hidden=HIDDEN, jobs=2, limits=LIMITS, progress=lambda _: None, insecure=INSECURE)
         reports[number] = out
     return reports
 
@@ -62,7 +64,8 @@ def test_solution_scores_full_marks(graded, number):
     results = results_of(graded[number], "solution")
     failing = {name: (r["status"], r["message"][:300]) for name, r in results.items() if r["status"] != "passed"}
     assert not failing
-    assert len(results) == len(load_tests(number))
+    assert len(results) == len(load_tests(number, HIDDEN))
+    assert any(r["hidden"] for r in results.values()), "every exercise has example hidden tests"
 
 
 @pytest.mark.parametrize("number", EXERCISES)
@@ -77,7 +80,7 @@ def test_markdown_points_match_the_tests(number):
     (solution,) = [p for p in SOLUTIONS if p.name.startswith(number)]
     text = "".join("".join(c["source"]) for c in json.loads(solution.read_text())["cells"] if c["cell_type"] == "markdown")
     stated = {f"q{q}": float(p) for q, p in re.findall(r"\*\*Question (\d+) \((\d+) points?\)\*\*", text)}
-    assert len(stated) >= 3
+    assert len(stated) >= 4
     assert stated == questions(load_tests(number))
 
 
@@ -96,12 +99,17 @@ def test_solution_notebooks_are_clean_and_declare_their_exercise(number):
 def test_reports_have_the_documented_shape(graded):
     out = graded["05"]
     rows = list(csv.DictReader((out / "grades.csv").open()))
+    per_question = questions(load_tests("05", HIDDEN))
+    top = sum(per_question.values())
     assert [r["student"] for r in rows] == ["exercise", "solution"]
-    assert list(rows[0]) == ["student", "q1", "q2", "q3", "total", "max", "status", "integrity", "isolation", "note"]
+    assert list(rows[0]) == ["student", *per_question, "total", "max", "status", "integrity", "isolation", "note"]
     assert rows[1]["integrity"] == "ok" and rows[1]["isolation"] in ("full", "insecure")
-    assert rows[1]["total"] == rows[1]["max"] == "7.0"
+    assert float(rows[1]["total"]) == float(rows[1]["max"]) == top
     data = json.loads((out / "gradescope" / "solution" / "results.json").read_text())
-    assert data["score"] == 7.0
+    assert data["score"] == top
+    summary = (out / "summary.md").read_text()
+    assert "2 submission(s)" in summary and "No answer matched a named mistake." in summary
+    assert (out / "mistakes.csv").read_text().splitlines() == ["question,mistake,students,share,tests,who"]
     assert {"name", "score", "max_score", "output", "status", "visibility"} <= set(data["tests"][0])
     feedback = (out / "feedback" / "exercise.md").read_text()
     assert "not attempted" in feedback and "Hint:" in feedback
@@ -146,7 +154,7 @@ def test_hidden_tests_count_but_never_show_their_source(tmp_path):
     (subs / "ann").mkdir(parents=True)
     shutil.copy(REPO / "solutions" / "05_softmax.ipynb", subs / "ann" / "my_work.ipynb")
     report = grade(subs, "05", tmp_path / "out", hidden=hidden, limits=LIMITS, progress=lambda _: None, insecure=INSECURE)
-    assert report.students["ann"]["total"] == 7.0 and report.students["ann"]["max"] == 9.0
+    assert report.students["ann"]["total"] == FULL05 and report.students["ann"]["max"] == FULL05 + 2
     feedback = (tmp_path / "out" / "feedback" / "ann.md").read_text()
     assert "hidden/test_secret_softmax_of_zeros" in feedback and "failed" in feedback
     assert "SECRET_MARKER" not in feedback and "0.3" not in feedback
@@ -187,7 +195,7 @@ def test_a_report_that_cannot_be_written_is_noted_and_grades_csv_is_still_writte
     seen: list[str] = []
     report = grade(subs, "05", out, limits=LIMITS, progress=seen.append, insecure=True)
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
-    assert rows["alice"]["total"] == rows["bob"]["total"] == "7.0"
+    assert rows["alice"]["total"] == rows["bob"]["total"] == str(FULL05)
     assert rows["alice"]["note"] == "" and "report files not written (IsADirectoryError" in rows["bob"]["note"]
     assert (out / "feedback" / "alice.md").is_file() and "bob" in report.problems
     assert any(line.startswith("bob: report files not written") for line in seen)
@@ -212,7 +220,7 @@ def test_a_grader_side_write_failure_is_per_student_and_resume_retries_it(tmp_pa
     monkeypatch.setattr(ResultLog, "write", full_disk_for_bob)
     grade(subs, "05", out, limits=LIMITS, progress=lambda _: None, insecure=True)
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
-    assert rows["alice"]["status"] == "graded" and rows["alice"]["total"] == "7.0"
+    assert rows["alice"]["status"] == "graded" and rows["alice"]["total"] == str(FULL05)
     assert rows["bob"]["status"] == "grader error" and "No space left on device" in rows["bob"]["note"]
     assert rows["bob"]["total"] == "0.0"
 
@@ -220,7 +228,7 @@ def test_a_grader_side_write_failure_is_per_student_and_resume_retries_it(tmp_pa
     seen: list[str] = []
     grade(subs, "05", out, limits=LIMITS, progress=seen.append, resume=True, insecure=True)
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
-    assert rows["bob"]["status"] == "graded" and rows["bob"]["total"] == "7.0" and rows["bob"]["note"] == ""
+    assert rows["bob"]["status"] == "graded" and rows["bob"]["total"] == str(FULL05) and rows["bob"]["note"] == ""
     assert seen[0] == "resuming: 1 of 2 submissions already graded"
 
 
@@ -245,8 +253,8 @@ def test_resume_retries_a_recorded_grader_error(tmp_path, monkeypatch):
     seen: list[str] = []
     grade(subs, "05", out, limits=LIMITS, progress=seen.append, resume=True, insecure=True)
     assert "retrying 1 submission(s) that ended in a grader error: bob" in seen
-    assert report_row(out, "bob")["status"] == "graded" and report_row(out, "bob")["total"] == "7.0"
-    assert report_row(out, "alice")["total"] == "7.0"
+    assert report_row(out, "bob")["status"] == "graded" and report_row(out, "bob")["total"] == str(FULL05)
+    assert report_row(out, "alice")["total"] == str(FULL05)
 
 
 def report_row(out: Path, student: str) -> dict:

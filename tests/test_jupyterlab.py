@@ -28,8 +28,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(missing() is not None, reason
 SHOTS = REPO / "_build" / "screenshots" / "jupyterlab"
 # chapter 7 (gradient descent in 1-D and 2-D) and chapter 10 (the optimizer race)
 CHAPTERS = ["book/07_gradient_descent.ipynb", "book/10_training_deep_networks.ipynb"]
-# Run All on a generated exercise stops at the first function still raising NotImplementedError
-# (a cell calls it), so the self-check outputs are checked on the solution notebook.
+# The self-check outputs with full marks on a solution; Run All on the untouched exercise runs to the end.
 CHECKED = "solutions/04_activations.ipynb"
 EXERCISE = "exercises/04_activations.ipynb"
 CHECK_CALL = re.compile(r"""^\s*nnedu\.check\(\s*["'](q\d+)["']\s*\)\s*$""", re.MULTILINE)
@@ -160,16 +159,19 @@ def test_every_question_check_output_appears(lab: Lab, page: Any):
     shot(page, "solution04-checks")
 
 
-def test_exercise_runs_with_no_error_but_its_stubs(lab: Lab, page: Any):
-    """The student's view of an untouched exercise: the only errors are the stubs' NotImplementedError."""
+def test_run_all_on_an_untouched_exercise_runs_to_the_end(lab: Lab, page: Any):
+    """The student's view of an untouched exercise: Run All reaches the last cell with no error, every
+    check cell lists what is still to do and every demo cell says "not implemented yet"."""
     lab.open(page, EXERCISE)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function("""() => {
-        const panel = window.jupyterapp.shell.currentWidget;
-        return panel.sessionContext.session.kernel.status === 'idle' &&
-               panel.content.widgets.some(c => c.model.type === 'code' && c.model.executionCount !== null);
-    }""", timeout=120_000, polling=250)
-    page.wait_for_timeout(500)
-    errors = lab.errors(page)
-    assert all("NotImplementedError" in e for e in errors), f"{EXERCISE} raised something else: {errors}"
+    lab.run_all(page)
+    assert lab.errors(page) == [], f"{EXERCISE} raised in JupyterLab"
+    outputs = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
+        .filter(c => c.model.type === 'code')
+        .map(c => [c.model.sharedModel.getSource(), c.model.executionCount, c.outputArea.node.innerText])""")
+    assert all(count is not None for _, count, _ in outputs), "Run All stopped before the last cell"
+    checks = [text for source, _, text in outputs if CHECK_CALL.fullmatch(source.strip())]
+    assert checks and all("TODO" in text and "to do: write" in text for text in checks), checks
+    demos = [text for source, _, text in outputs if source.startswith("with nnedu.demo():")]
+    assert all("not implemented yet" in text for text in demos), demos
+    page.get_by_text("TODO").first.scroll_into_view_if_needed()
     shot(page, "exercise04-run-all")

@@ -14,6 +14,7 @@ installs Chromium. The first tests need no browser: they check the notebooks' so
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 import os
@@ -42,9 +43,10 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 def toc_pages() -> list[str]:
-    """Every page of ``_toc.yml``, root first, as paths relative to the site root."""
+    """Every page of ``_toc.yml`` (the chapters, then the exercises), root first, relative to the site root."""
     toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    return [f"{toc['root']}.html"] + [f"{c['file']}.html" for c in toc.get("chapters", [])]
+    chapters = [c for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]) for c in part["chapters"]]
+    return [f"{toc['root']}.html"] + [f"{c['file']}.html" for c in chapters]
 
 
 def book_notebooks() -> list[Path]:
@@ -242,7 +244,37 @@ def view(browser, server):
 
 def test_toc_pages_exist(site):
     missing = [p for p in toc_pages() if not (site / p).exists()]
-    assert not missing and len(toc_pages()) == 13   # the introduction and chapters 1-12
+    assert not missing and len(toc_pages()) == 24   # the introduction, chapters 1-12, exercises 2-12
+
+
+def solution_lines(number: str) -> list[str]:
+    """The distinctive lines of every solution region of exercise ``number`` (what the site must never show)."""
+    from nnedu.grading.assign import BEGIN, END, HINT
+
+    (path,) = (REPO / "solutions").glob(f"{number}_*.ipynb")
+    lines, inside = [], False
+    for cell in json.loads(path.read_text())["cells"]:
+        for line in "".join(cell["source"]).splitlines() if cell["cell_type"] == "code" else []:
+            if BEGIN.match(line) or END.match(line):
+                inside = bool(BEGIN.match(line))
+            elif inside and not HINT.match(line) and len(line.strip()) > 24:
+                lines.append(line.strip())
+    return lines
+
+
+@pytest.mark.parametrize("number", [f"{n:02d}" for n in range(2, 13)])
+def test_exercises_are_on_the_site_as_students_get_them(site, number):
+    """The student version, not executed, with its stubs and a download button; never a line of the solution."""
+    (page,) = (site / "exercises").glob(f"{number}_*.html")
+    text = page.read_text()
+    assert "raise NotImplementedError" in re.sub(r"<[^>]+>", "", text)
+    assert f"_sources/exercises/{page.stem}.ipynb" in text            # the download button's .ipynb
+    assert (site / "_sources" / "exercises" / f"{page.stem}.ipynb").exists()
+    plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+    leaked = [line for line in solution_lines(number) if line in plain]
+    assert not leaked, leaked
+    assert 'class="output' not in text and "cell_output" not in text  # not executed: no outputs
+    assert not (site / "solutions").exists()
 
 
 def test_no_page_refers_to_a_cdn(site):
