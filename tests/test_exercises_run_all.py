@@ -18,26 +18,25 @@ import pytest
 from conftest import REPO
 
 RUNNER = textwrap.dedent('''
-    import contextlib, io, json, sys, traceback, warnings
-    warnings.simplefilter("default")
-    nb = json.load(open(sys.argv[1]))
-    namespace = {"__name__": "__main__"}
-    report = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
+    import contextlib as _contextlib, io as _io, json as _json, sys as _sys, warnings as _warnings
+    _namespace = vars(_sys.modules["__main__"])   # as in a kernel: nnedu.check finds EXERCISE in __main__
+    _report = []
+    for _cell in _json.load(open(_sys.argv[1]))["cells"]:
+        if _cell["cell_type"] != "code":
             continue
-        source = "".join(cell["source"])
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        _source = "".join(_cell["source"])
+        _out = _io.StringIO()
+        with _contextlib.redirect_stdout(_out), _contextlib.redirect_stderr(_out), \\
+                _warnings.catch_warnings(record=True) as _caught:
+            _warnings.simplefilter("always")
             try:
-                exec(compile(source, "<cell>", "exec"), namespace)
-                error = ""
-            except BaseException as exc:
-                error = f"{type(exc).__name__}: {exc}"
-        report.append({"source": source, "tags": cell.get("metadata", {}).get("tags", []), "out": out.getvalue(),
-                       "error": error, "warnings": [f"{w.category.__name__}: {w.message}" for w in caught]})
-    print(json.dumps(report))
+                exec(compile(_source, "<cell>", "exec"), _namespace)
+                _error = ""
+            except BaseException as _exc:
+                _error = f"{type(_exc).__name__}: {_exc}"
+        _report.append({"source": _source, "tags": _cell.get("metadata", {}).get("tags", []), "out": _out.getvalue(),
+                        "error": _error, "warnings": [f"{w.category.__name__}: {w.message}" for w in _caught]})
+    print(_json.dumps(_report))
 ''')
 
 

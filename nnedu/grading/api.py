@@ -19,6 +19,7 @@ in [0, 1] (or a :class:`Partial`) for partial credit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,6 +84,15 @@ class StudentProblem(Exception):
 
 class NotAttempted(StudentProblem):
     status = "not attempted"
+
+
+def to_do(name: str, stub: str) -> str:
+    """What a student still has to write: ``name``, or the stub (``Dropout.forward``) that ``name`` calls."""
+    stub = (stub or "").rsplit("<locals>.", 1)[-1]  # a function defined inside another: its own name
+    stub = stub if re.fullmatch(r"[A-Za-z_][\w.]{0,80}", stub) else ""
+    if stub and stub != name and not stub.endswith("<module>"):
+        return f"to do: write {stub} (called by {name}; it still raises NotImplementedError)"
+    return f"to do: write {name} (it still raises NotImplementedError)"
 
 
 class StudentError(StudentProblem):

@@ -29,7 +29,9 @@ from nnedu.grading.api import (
     StudentError,
     StudentOutOfMemory,
     StudentTimeout,
+    to_do,
 )
+from nnedu.grading.child import stub_name
 from nnedu.grading.runner import (
     TestResult,
     UnknownExercise,
@@ -95,6 +97,14 @@ def call_with_time_limit(function: Callable, args: object, kwargs: object, secon
     return outcome.get("value")
 
 
+LIBRARIES = (str(Path(np.__file__).parent), str(Path(__file__).resolve().parents[1]))
+
+
+def _in_notebook(filename: str) -> bool:
+    """Code of the notebook (a kernel's cell file), not numpy's or nnedu's."""
+    return not filename.startswith(LIBRARIES)
+
+
 def in_process_caller(namespace: dict, timeout: float | None = 10.0) -> Callable:
     """Call the notebook's own functions, with the grader's seeds, plain-data rule and time limit."""
 
@@ -117,8 +127,8 @@ def in_process_caller(namespace: dict, timeout: float | None = 10.0) -> Callable
                 value = call_with_time_limit(function, plain_args, plain_kwargs, timeout)
         except _OutOfTime:
             raise StudentTimeout(f"{name} did not return within {timeout:g} s (an infinite loop?)") from None
-        except NotImplementedError:
-            raise NotAttempted(f"to do: write {name} (it still raises NotImplementedError)") from None
+        except NotImplementedError as exc:
+            raise NotAttempted(to_do(name, stub_name(exc, _in_notebook))) from None
         except MemoryError:
             raise StudentOutOfMemory(f"{name} ran out of memory") from None
         except Exception as exc:  # noqa: BLE001 (any error of the student's code is reported as theirs)

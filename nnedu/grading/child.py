@@ -39,6 +39,7 @@ import signal
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 
 import numpy as np
 
@@ -271,12 +272,27 @@ def seed_everything(seed: int) -> None:
             pass
 
 
+def stub_name(exc: BaseException, in_notebook: Callable[[str], bool] = lambda f: f.startswith("<cell")) -> str:
+    """The notebook function (``Dropout.forward``) in which ``exc`` was raised: the stub still to write.
+
+    ``in_notebook(filename)`` tells the notebook's code (the child runs cells as ``<cell N>``) from libraries'.
+    """
+    name, tb = "", exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if in_notebook(code.co_filename):
+            name = getattr(code, "co_qualname", code.co_name)
+        tb = tb.tb_next
+    return name
+
+
 def short_error(exc: BaseException) -> dict:
     frames = traceback.extract_tb(exc.__traceback__)
     student = [f for f in frames if f.filename.startswith("<cell")]
     lines = traceback.format_list(student[-3:]) if student else []
     text = "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc))
-    return {"type": type(exc).__name__, "message": str(exc)[:500], "traceback": text[-2000:]}
+    return {"type": type(exc).__name__, "message": str(exc)[:500], "traceback": text[-2000:],
+            "stub": stub_name(exc) if isinstance(exc, NotImplementedError) else ""}
 
 
 def classify(exc: BaseException) -> str:

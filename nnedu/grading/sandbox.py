@@ -47,6 +47,7 @@ from nnedu.grading.api import (
     StudentOutOfMemory,
     StudentProblem,
     StudentTimeout,
+    to_do,
 )
 from nnedu.grading.child import HOME, ISOLATION_FAILED
 from nnedu.grading.runner import GraderFault
@@ -751,7 +752,7 @@ class Sandbox:
         message = str(reply.get("message", ""))[:500]
         detail = str(reply.get("traceback", "") or message)[-1500:]
         if kind == "not_implemented":
-            raise NotAttempted(f"to do: write {name} (it still raises NotImplementedError)")
+            raise NotAttempted(to_do(name, str(reply.get("stub", ""))))
         if kind == "missing":
             raise MissingFunction(message or f"{name} is not defined in the notebook")
         if kind == "not_plain":
