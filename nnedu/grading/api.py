@@ -198,8 +198,11 @@ def expect_close(got: object, expected: object, rtol: float = 1e-6, atol: float 
     else:
         difference = f"expected shape {expected_a.shape}, got shape {got_a.shape} ({describe(got)})"
     name = _recognise(got_a, mistakes, rtol, atol)
-    head = f"{what}: common mistake: {name}.\n" if name else f"{what}: "
-    raise ExpectationFailed(f"{head}{_given(given)}{'  ' if name else ''}{difference}".rstrip(), mistake=name)
+    if name:
+        message = f"{what}: common mistake: {name}.\n{_given(given)}  {difference}"
+    else:
+        message = f"{what}: {difference}\n{_given(given)}"
+    raise ExpectationFailed(message.rstrip(), mistake=name)
 
 
 def expect_unchanged(before: object, after: object, what: str = "the input") -> None:
