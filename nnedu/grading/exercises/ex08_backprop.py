@@ -19,11 +19,18 @@ from nnedu.grading import (
     mistake,
     points,
 )
+from nnedu.nn.module import Parameter
 
 # Academic integrity: the answers are written with numpy. nnedu holds the reference answers (and
 # torch, scipy and scikit-learn have ready-made ones): the graded code may import nnedu only to call
 # nnedu.check, and nnedu grade flags a submission that uses any of these for review.
 MUST_NOT_USE = ("nnedu", "torch", "scipy", "sklearn")
+
+
+def _bias(layer: nn.Linear) -> Parameter:
+    """A Linear layer's bias (every layer here is built with one)."""
+    assert layer.bias is not None
+    return layer.bias
 
 # The names of the common mistakes (nnedu grade counts each one in mistakes.csv).
 SIGN = "the gradient has the wrong sign"
@@ -87,7 +94,7 @@ def reference(X, T, weights, biases, sigmoid_output=True, scale=None):
     cost = scale * loss_fn(model(X), T)
     model.backward(scale * loss_fn.backward())
     linears = [m for m in layers if isinstance(m, nn.Linear)]
-    return float(cost), [m.weight.grad for m in linears], [m.bias.grad for m in linears]
+    return float(cost), [m.weight.grad for m in linears], [_bias(m).grad for m in linears]
 
 
 # --- what the named mistakes compute (never the expected answer) ---------------------------------------
@@ -218,7 +225,7 @@ def _linear_reference(W, b, x, delta):
     layer.load_state_dict({"weight": W, "bias": b})
     Z = layer(x)
     dx = layer.backward(delta)
-    return Z, dx, layer.weight.grad, layer.bias.grad
+    return Z, dx, layer.weight.grad, _bias(layer).grad
 
 
 def _linear_given(W, b, x, delta):

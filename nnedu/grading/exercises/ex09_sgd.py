@@ -34,6 +34,12 @@ from nnedu.optim import SGD
 # nnedu.check, and nnedu grade flags a submission that uses any of these for review.
 MUST_NOT_USE = ("nnedu", "torch", "scipy", "sklearn")
 
+
+def _bias(layer: nn.Linear) -> Parameter:
+    """A Linear layer's bias (every layer here is built with one)."""
+    assert layer.bias is not None
+    return layer.bias
+
 rng = np.random.default_rng(9)
 
 
@@ -311,7 +317,7 @@ def reference_loss_and_grads(params, X, y):
     linears = [m for m in model.children() if isinstance(m, nn.Linear)]
     grads = {}
     for l, layer in enumerate(linears, start=1):
-        grads[f"W{l}"], grads[f"b{l}"] = layer.weight.grad.copy(), layer.bias.grad.copy()
+        grads[f"W{l}"], grads[f"b{l}"] = layer.weight.grad.copy(), _bias(layer).grad.copy()
     return loss, grads
 
 
@@ -405,9 +411,9 @@ def reference_epochs_of_training(params, X, y, epochs, lr, momentum):
     linears = [m for m in model.children() if isinstance(m, nn.Linear)]
     out, velocity = {}, {}
     for l, layer in enumerate(linears, start=1):
-        out[f"W{l}"], out[f"b{l}"] = layer.weight.data.copy(), layer.bias.data.copy()
+        out[f"W{l}"], out[f"b{l}"] = layer.weight.data.copy(), _bias(layer).data.copy()
         velocity[f"W{l}"], velocity[f"b{l}"] = (optimizer.state[layer.weight]["momentum_buffer"].copy(),
-                                                optimizer.state[layer.bias]["momentum_buffer"].copy())
+                                                optimizer.state[_bias(layer)]["momentum_buffer"].copy())
     return out, velocity, losses
 
 
@@ -568,6 +574,7 @@ def expect_labels(got, n, what):
         raise mistake("the largest logit taken over the wrong axis",
                       f"{what}: got {array.shape[0]} labels for {n} samples: one label per row")
     expect_shape(got, (n,), what=what)
+    array = np.asarray(got)
     if not np.all(np.equal(np.mod(array, 1), 0)):
         raise ExpectationFailed(f"{what}: expected integer labels 0-9, got values such as {array[:3]}")
     return array.astype(int)

@@ -169,7 +169,7 @@ def keras_layers(sizes, generator):
 def keras_reference(kernels, biases, X, p_drop, as_loaded=False):
     """Logits of the decks' MLP in evaluation mode, from nnedu's layers (the Linear weight is the kernel's
     transpose). ``as_loaded=True``: the kernels loaded as the weights as they come, without the transpose."""
-    layers = []
+    layers: list[nn.Module] = []
     for i, (kernel, bias) in enumerate(zip(kernels, biases)):
         linear = nn.Linear(*kernel.shape)
         weight = kernel if as_loaded else kernel.T
