@@ -11,6 +11,8 @@ import sys
 import pytest
 from conftest import REPO
 
+from nnedu.grading.runner import load_tests, questions
+
 from nnedu.grading.lms import RosterError, read_roster, write_canvas
 
 ROSTER = (
@@ -46,9 +48,10 @@ def test_grade_with_a_roster_writes_canvas_s_import_format(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader((out / "canvas.csv").open(newline="", encoding="utf-8")))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Exercise 3 (1201)"]
-    assert rows[1] == ["    Points Possible", "", "", "", "", "7"]
+    full = f"{sum(questions(load_tests('03')).values()):g}"   # exercise 3's points
+    assert rows[1] == ["    Points Possible", "", "", "", "", full]
     by_id = {row[1]: row for row in rows[2:]}
-    assert by_id["101"] == ["Lovelace, Ada", "101", "S101", "ada", "Sec A", "7"]
+    assert by_id["101"] == ["Lovelace, Ada", "101", "S101", "ada", "Sec A", full]
     assert by_id["102"][-1] == "0"
     assert by_id["103"][-1] == "" and by_id["103"][0].startswith("'=")  # flagged: blank; name not a formula
     assert by_id["104"][-1] == ""  # no submission: Canvas leaves the cell as it was

@@ -80,7 +80,7 @@ def encode(value: Any, depth: int = 0) -> object:
     if kind is np.ndarray:
         if not _numeric(value.dtype):
             raise NotPlainData(f"a numpy array of dtype {value.dtype} (only numbers and booleans)")
-        return {"t": "nd", "v": _npy(np.ascontiguousarray(value))}
+        return {"t": "nd", "v": _npy(value if value.flags.c_contiguous else value.copy(order="C"))}  # 0-d stays 0-d
     if isinstance(value, np.generic) and kind.__module__ == "numpy" and _numeric(value.dtype):
         return {"t": "np", "v": _npy(np.asarray(value))}
     if kind is Ref:
