@@ -11,9 +11,8 @@ import sys
 import pytest
 from conftest import REPO
 
-from nnedu.grading.runner import load_tests, questions
-
 from nnedu.grading.lms import RosterError, read_roster, write_canvas
+from nnedu.grading.runner import load_tests, questions
 
 ROSTER = (
     "Student,ID,SIS User ID,SIS Login ID,Section,Exercise 3 (1201),submission\n"
