@@ -236,7 +236,7 @@ def test_nnedu_grade_insecure_grades_and_records_the_level(installed, tmp_path):
         assert done.returncode == 0, done.stdout + done.stderr
         rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
         assert rows["alice"]["isolation"] == rows["bob"]["isolation"] == "insecure"
-        assert rows["alice"]["total"] == "7.0" and rows["bob"]["total"] == "0.0"
+        assert rows["alice"]["total"] == rows["alice"]["max"] and rows["bob"]["total"] == "0.0"
         runs = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
         (run,) = [r for r in runs if r["type"] == "run"]
         assert run["isolation"] == "insecure" and run["insecure"] is True

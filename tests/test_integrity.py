@@ -105,10 +105,9 @@ def test_no_policy_no_findings():
 
 def test_the_grader_flags_but_still_scores_and_says_so(tmp_path):
     nb = json.loads((REPO / "solutions" / "05_softmax.ipynb").read_text())
-    for cell in nb["cells"]:
-        source = "".join(cell["source"])
-        if source.startswith("def softmax"):
-            cell["source"] = "from nnedu.functional import softmax  # the reference answer\n"
+    (at,) = [i for i, cell in enumerate(nb["cells"]) if "def softmax(" in "".join(cell["source"])]
+    nb["cells"].insert(at + 1, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                "source": "from nnedu.functional import softmax  # the reference answer\n"})
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "mallory.ipynb").write_text(json.dumps(nb))
@@ -116,7 +115,8 @@ def test_the_grader_flags_but_still_scores_and_says_so(tmp_path):
     out = tmp_path / "out"
     grade(subs, "05", out, limits=LIMITS, progress=lambda _: None, insecure=True)
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
-    assert rows["mallory"]["total"] == "7.0" and rows["mallory"]["status"] == "graded"
+    assert rows["mallory"]["total"] == rows["honest"]["total"] == rows["honest"]["max"]   # scored as usual
+    assert rows["mallory"]["status"] == "graded"
     assert rows["mallory"]["integrity"] == "FLAGGED for review: 1 finding(s)"
     assert rows["honest"]["integrity"] == "ok"
     feedback = (out / "feedback" / "mallory.md").read_text()
