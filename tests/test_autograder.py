@@ -22,6 +22,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+from nnedu.grading.runner import load_tests, questions
+
+FULL05 = sum(questions(load_tests("05")).values())  # exercise 5's public points (the hidden test adds 2)
+
 HIDDEN_TEST = (
     "import numpy as np\nfrom nnedu.grading import expect_close, points\n\n"
     "@points(2, question='q1', hint='')\n"
@@ -88,12 +92,12 @@ def test_the_bundle_holds_what_gradescope_needs(bundle):
     assert {f"nnedu/grading/exercises/{p.name}" for p in (REPO / "nnedu" / "grading" / "exercises").glob("ex*.py")} \
         <= packaged
     assert "nnedu/grading/autograder.py" in packaged and not any("__pycache__" in n for n in packaged)
-    assert config["exercise"] == "05" and config["points"] == 9.0 and config["timeout"] == 20.0
+    assert config["exercise"] == "05" and config["points"] == FULL05 + 2 and config["timeout"] == 20.0
 
 
 def test_run_autograder_grades_a_solution_and_a_stub(bundle, tmp_path):
     solved = run_autograder(lay_out(tmp_path / "a", bundle, {"05_softmax.ipynb": REPO / "solutions" / "05_softmax.ipynb"}))
-    assert solved["score"] == 9.0
+    assert solved["score"] == FULL05 + 2
     assert all(t["score"] == t["max_score"] for t in solved["tests"])
     (secret,) = [t for t in solved["tests"] if "secret" in t["name"]]
     assert secret["visibility"] == "after_published" and secret["output"] == "passed"
@@ -161,7 +165,7 @@ def test_setup_sh_installs_the_bundle_s_nnedu_and_run_autograder_uses_it(install
     assert where.stdout.startswith(str(installed / "nnedu-venv")), where.stdout + where.stderr
     upload(installed, {"05_softmax.ipynb": (REPO / "solutions" / "05_softmax.ipynb").read_text()})
     result = run_autograder(installed, python=None)  # run_autograder's own default: the venv setup.sh made
-    assert result["score"] == 9.0
+    assert result["score"] == FULL05 + 2
 
 
 def hostile_notebook(secret: Path) -> str:
@@ -196,7 +200,7 @@ def test_without_cap_sys_admin_the_hidden_tests_stay_unreadable(installed):
     result = json.loads((installed / "results" / "results.json").read_text())
     assert "Isolation: insecure" in result["output"]
     assert "np.full((2, 5), 0.2)" not in json.dumps(result) and "ValueError" not in json.dumps(result)
-    assert result["score"] == 9.0  # it could not read them, so its softmax stayed right
+    assert result["score"] == FULL05 + 2  # it could not read them, so its softmax stayed right
 
 
 def test_run_autograder_explains_an_upload_with_two_notebooks(bundle, tmp_path):

@@ -15,7 +15,10 @@ from conftest import REPO
 
 from nnedu.grading.grade import SubmissionNameClash, grade
 from nnedu.grading.reports import csv_cell, report_names
+from nnedu.grading.runner import load_tests, questions
 from nnedu.grading.sandbox import Limits
+
+FULL05 = sum(questions(load_tests("05")).values())  # exercise 5's points
 
 LIMITS = Limits(timeout=20, submission_timeout=120)
 STUB = REPO / "exercises" / "05_softmax.ipynb"
@@ -68,7 +71,7 @@ def test_names_that_differ_keep_their_own_reports_and_no_cell_is_a_formula(tmp_p
         feedback = (out / "feedback" / f"{files[name]}.md").read_text()
         assert feedback.startswith("# Feedback for " + name.replace("\t", "\\t") + "\n")  # a tab is shown as \\t
         score = json.loads((out / "gradescope" / files[name] / "results.json").read_text())["score"]
-        assert score == (7.0 if source == SOLUTION else 0.0), name
+        assert score == (FULL05 if source == SOLUTION else 0.0), name
     assert len(list((out / "feedback").iterdir())) == len(names)
     assert files["a_b"] == "a_b" and files["a b"] != "a_b"
 
@@ -104,6 +107,6 @@ def test_a_file_name_that_is_not_utf8_is_graded_and_reported(tmp_path):
     out = tmp_path / "out"
     report = grade(subs, "05", out, limits=LIMITS, progress=quiet, insecure=True)
     name = "caf\\xe9"  # the undecodable byte, spelled out
-    assert list(report.students) == [name] and report.students[name]["total"] == 7.0
+    assert list(report.students) == [name] and report.students[name]["total"] == FULL05
     assert name in (out / "grades.csv").read_text(encoding="utf-8")
     assert (out / "feedback" / (report.files[name] + ".md")).is_file()

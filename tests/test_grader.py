@@ -120,7 +120,7 @@ def test_two_runs_give_identical_grades(graded, tmp_path):
     subs.mkdir()
     shutil.copy(REPO / "solutions" / "09_sgd.ipynb", subs / "solution.ipynb")
     shutil.copy(REPO / "exercises" / "09_sgd.ipynb", subs / "exercise.ipynb")
-    grade(subs, "09", tmp_path / "again", limits=LIMITS, progress=lambda _: None, insecure=INSECURE)
+    grade(subs, "09", tmp_path / "again", hidden=HIDDEN, limits=LIMITS, progress=lambda _: None, insecure=INSECURE)
     assert (tmp_path / "again" / "grades.csv").read_text() == (graded["09"] / "grades.csv").read_text()
 
 
@@ -134,11 +134,12 @@ def test_resume_skips_what_is_done(graded, tmp_path):
     text = "".join(json.dumps(r) + "\n" for r in kept)
     (out / "results.jsonl").write_text(text + text.splitlines()[0][:25])
     seen = []
-    grade(graded["04"].parent / "subs04", "04", out, resume=True, limits=LIMITS, progress=seen.append, insecure=INSECURE)
+    grade(graded["04"].parent / "subs04", "04", out, hidden=HIDDEN, resume=True, limits=LIMITS, progress=seen.append,
+          insecure=INSECURE)
     assert seen[0].startswith("resuming: 1 of 2")
     assert (out / "grades.csv").read_text() == (graded["04"] / "grades.csv").read_text()
     names = [(r["student"], r["name"]) for r in read_results(out / "results.jsonl") if r.get("type") == "test"]
-    assert len(names) == len(set(names)) == 2 * len(load_tests("04"))
+    assert len(names) == len(set(names)) == 2 * len(load_tests("04", HIDDEN))
 
 
 def test_hidden_tests_count_but_never_show_their_source(tmp_path):
@@ -354,7 +355,7 @@ def test_hidden_inputs_do_not_leak_through_a_restart_end_to_end(tmp_path):
     assert "424242" not in feedback and "424242" not in gradescope
     results = results_of(tmp_path / "out", "eve")
     assert results["hidden/test_secret_one"]["status"] == "crashed"  # the call that killed the process
-    assert report_row(tmp_path / "out", "eve")["total"] == "8.0"  # the public tests and the second hidden one
+    assert report_row(tmp_path / "out", "eve")["total"] == str(FULL05 + 1)  # the public tests and the second hidden one
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("capsh"),

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from hostile.builders import build
+from hostile.builders import Q2, build
 
 from nnedu.grading.grade import grade, read_results
-from nnedu.grading.runner import load_tests
+from nnedu.grading.runner import load_tests, questions
 from nnedu.grading.sandbox import Limits, isolation_level
+
+FULL04 = sum(questions(load_tests("04")).values())  # the hostile submissions build on exercise 4
 
 pytestmark = pytest.mark.skipif(
     isolation_level() != "full",
@@ -82,7 +84,7 @@ def test_one_grades_row_per_student_and_the_good_one_has_full_marks(hostile_batc
     assert set(rows) == set(cases)
     header = (out / "grades.csv").read_text().splitlines()[0].split(",")
     good = dict(zip(header, rows["good"]))
-    assert good["total"] == good["max"] == "8.0" and good["status"] == "graded"
+    assert good["total"] == good["max"] == str(FULL04) and good["status"] == "graded"
     assert dict(zip(header, rows["not_json"]))["status"] == "invalid notebook"
 
 
@@ -99,14 +101,14 @@ def test_fake_output_never_reaches_the_results(hostile_batch):
     records = read_results(out / "results.jsonl")
     fake = [r for r in records if r.get("student") == "fake_output" and r.get("type") == "test"]
     assert all(r["score"] <= r["max_score"] for r in fake)
-    assert sum(r["score"] for r in fake if r["question"] == "q2") == 0
+    assert sum(r["score"] for r in fake if r["name"] in Q2) == 0
     gradescope = json.loads((out / "gradescope" / "fake_output" / "results.json").read_text())
-    assert gradescope["score"] == 6.0
+    assert gradescope["score"] == FULL04 - sum(t.points for t in load_tests("04") if t.name in Q2)
 
 
 def test_hostile_cells_are_reported_in_feedback(hostile_batch):
     _cases, out, *_ = hostile_batch
     loop = (out / "feedback" / "infinite_loop_at_top.md").read_text()
-    assert "timeout" in loop and "Score: 8 / 8" in loop
+    assert "timeout" in loop and f"Score: {FULL04:g} / {FULL04:g}" in loop
     exited = (out / "feedback" / "os_exit_cell.md").read_text()
-    assert "Score: 8 / 8" in exited
+    assert f"Score: {FULL04:g} / {FULL04:g}" in exited
