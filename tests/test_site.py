@@ -273,7 +273,7 @@ def test_exercises_are_on_the_site_as_students_get_them(site, number):
     plain = html.unescape(re.sub(r"<[^>]+>", "", text))
     leaked = [line for line in solution_lines(number) if line in plain]
     assert not leaked, leaked
-    assert 'class="output' not in text and "cell_output" not in text  # not executed: no outputs
+    assert 'class="cell_output' not in text and 'class="output' not in text  # not executed: no outputs
     assert not (site / "solutions").exists()
 
 

@@ -169,8 +169,8 @@ def test_conv_forward_rectangular_filter_leaves_inputs_alone(student):
 
 
 # ------------------------------------------------------------------------------------------------ q3 (derive)
-LENET = [("conv", 6, 5, 1, 2), ("pool", None, 2, 2, 0), ("conv", 16, 5, 1, 0), ("pool", None, 2, 2, 0),
-         ("conv", 32, 3, 2, 1)]
+LENET: list[tuple[str, int, int, int, int]] = [   # (kind, filters (0 for a pool), kernel, stride, padding)
+    ("conv", 6, 5, 1, 2), ("pool", 0, 2, 2, 0), ("conv", 16, 5, 1, 0), ("pool", 0, 2, 2, 0), ("conv", 32, 3, 2, 1)]
 
 
 def shapes(size=lambda n, k, s, p: F.conv2d_output_size(n, k, s, p)):
