@@ -49,6 +49,24 @@ def toc_pages() -> list[str]:
     return [f"{toc['root']}.html"] + [f"{c['file']}.html" for c in chapters]
 
 
+# The exercise pages are one template over student notebooks (text, code, no outputs, no figures): every one
+# is checked in light mode and on a phone; these two (a capstone each, the longest) also in dark mode, for
+# their figures and in screenshots. Eleven more dark loads and full-page screenshots cost a minute of make test.
+EXERCISE_SAMPLE = ("exercises/09_sgd.html", "exercises/11_convolution.html")
+
+
+def looked_at(pages: list[str]) -> list[str]:
+    """``pages`` without the exercise pages outside :data:`EXERCISE_SAMPLE`."""
+    return [p for p in pages if not p.startswith("exercises/") or p in EXERCISE_SAMPLE]
+
+
+def clean_cases() -> list[tuple[str, bool]]:
+    """(path, dark) for every page in light mode and for the pages looked at in dark mode, path by path."""
+    pages = looked_at(toc_pages())
+    return [(p, dark) for p in toc_pages() + ["search.html?q=gradient"] for dark in (False, True)
+            if not dark or p in pages or p.startswith("search")]
+
+
 def book_notebooks() -> list[Path]:
     return sorted((REPO / "book").glob("*.ipynb"))
 
@@ -271,7 +289,9 @@ def test_exercises_are_on_the_site_as_students_get_them(site, number):
     assert f"_sources/exercises/{page.stem}.ipynb" in text            # the download button's .ipynb
     assert (site / "_sources" / "exercises" / f"{page.stem}.ipynb").exists()
     plain = html.unescape(re.sub(r"<[^>]+>", "", text))
-    leaked = [line for line in solution_lines(number) if line in plain]
+    student = "\n".join("".join(cell["source"])   # what the student version says anyway (given code, the text)
+                         for cell in json.loads((REPO / "exercises" / f"{page.stem}.ipynb").read_text())["cells"])
+    leaked = [line for line in solution_lines(number) if line in plain and line not in student]
     assert not leaked, leaked
     assert 'class="cell_output' not in text and 'class="output' not in text  # not executed: no outputs
     assert not (site / "solutions").exists()
@@ -289,8 +309,8 @@ def test_no_page_refers_to_a_cdn(site):
 
 
 @needs_browser
-@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-@pytest.mark.parametrize("path", toc_pages() + ["search.html?q=gradient"], scope="module")
+@pytest.mark.parametrize(("path", "dark"), clean_cases(), scope="module",
+                         ids=[f"{p}-{'dark' if d else 'light'}" for p, d in clean_cases()])
 def test_page_is_clean_offline_and_typesets_its_maths(view, path, dark):
     """No console error or warning at all (no allowlist), no request leaves 127.0.0.1, no raw TeX."""
     v = view(path, dark=dark)
@@ -354,7 +374,7 @@ def test_every_image_says_what_it_shows(view, path):
 
 @needs_browser
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-@pytest.mark.parametrize("path", toc_pages(), scope="module")
+@pytest.mark.parametrize("path", looked_at(toc_pages()), scope="module")
 def test_figures_are_shown_at_three_quarters_of_their_natural_width(view, path, dark):
     """At 1280 px a figure drawn for the text column is not shrunk (its 9 pt text stays >= 9 px).
 
@@ -486,9 +506,9 @@ def test_search_finds_a_word_from_chapter_8_and_shows_maths_as_text(visit):
 
 
 @needs_browser
-@pytest.mark.parametrize("path", toc_pages(), scope="module")
+@pytest.mark.parametrize("path", looked_at(toc_pages()), scope="module")
 def test_screenshots_of_every_page(view, path):
-    """Desktop, phone and dark screenshots of every page, for people to look at."""
+    """Desktop, phone and dark screenshots of every chapter and two exercises, for people to look at."""
     out = REPO / "_build" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     for mode, viewport, dark in [("desktop", DESKTOP, False), ("phone", PHONE, False), ("dark", DESKTOP, True)]:
