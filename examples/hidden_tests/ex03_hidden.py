@@ -9,19 +9,8 @@ import itertools
 
 import numpy as np
 
-from nnedu import Linear, Module, ReLU, Sequential
 from nnedu.grading import expect_close, expect_length, points
-
-
-def _network(params, relu=True):
-    layers: list[Module] = []
-    for i, (W, b) in enumerate(params):
-        layer = Linear(W.shape[1], W.shape[0])
-        layer.load_state_dict({"weight": W, "bias": b})
-        layers.append(layer)
-        if relu and i < len(params) - 1:
-            layers.append(ReLU())
-    return Sequential(*layers)
+from nnedu.grading.exercises.ex03_forward_pass import reference_network
 
 
 def _random_params(rng, depth):
@@ -34,19 +23,19 @@ def _random_params(rng, depth):
 def test_hidden_linear_random_shapes(student, rng):
     _, [(W, b)] = _random_params(rng, 1)
     X = rng.normal(size=(int(rng.integers(1, 9)), W.shape[1]))
-    expect_close(student.linear_forward(W, b, X), _network([(W, b)])(X), what="Z", given={"weight": W, "x": X})
+    expect_close(student.linear_forward(W, b, X), reference_network([(W, b)])(X), what="Z", given={"weight": W, "x": X})
     expect_close(student.linear_forward(W, b, X[0]), W @ X[0] + b, what="one example", given={"weight": W, "x": X[0]})
 
 
 @points(1, question="q2", hint="Any depth and widths: every activation of the list.", kind="implement")
-def test_hidden_forward_random_network(student, rng):
+def test_hidden_forward_randomreference_network(student, rng):
     sizes, params = _random_params(rng, int(rng.integers(1, 5)))
     X = rng.normal(size=(int(rng.integers(1, 7)), sizes[0]))
     acts = student.network_forward(params, X)
     expect_length(acts, len(params) + 1, what="the list of activations")
     expect_close(acts[0], X, what="A^0")
     for l in range(1, len(params) + 1):
-        z = _network(params[:l])(X)
+        z = reference_network(params[:l])(X)
         expect_close(acts[l], z if l == len(params) else np.maximum(z, 0.0), what=f"A^{l}",
                      given={"x": X, "layer widths": sizes})
 
@@ -58,5 +47,5 @@ def test_hidden_collapse_random_stack(student, rng):
     expect_length(result, 2, what="collapse_linear's result (weight, bias)")
     X = rng.normal(size=(5, sizes[0]))
     got = X @ np.asarray(result[0], dtype=float).T + np.asarray(result[1], dtype=float)
-    expect_close(got, _network(params, relu=False)(X), what="x W^T + b of the collapse",
+    expect_close(got, reference_network(params, relu=False)(X), what="x W^T + b of the collapse",
                  given={"x": X, "layer widths": sizes})
