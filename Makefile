@@ -15,7 +15,7 @@ help:
 	@echo "make deck-results  retrain the decks' MLP and CNN in nnedu and PyTorch (book/data/deck_results.json, ~25 min)"
 	@echo "make lab    start JupyterLab on http://127.0.0.1:8888 at the repository root (LAB_PORT=...)"
 	@echo "make serve  preview the built site on http://127.0.0.1:8000 (PORT=...)"
-	@echo "make clean  remove _build (keeps .venv)"
+	@echo "make clean  remove _build and build (keeps .venv)"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "nnedu needs Python 3.10+, found " + sys.version.split()[0]'
@@ -67,4 +67,4 @@ serve:
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 clean:
-	rm -rf _build
+	rm -rf _build build  # build/: setuptools keeps old files there, which a wheel built here would ship

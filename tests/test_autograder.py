@@ -247,3 +247,11 @@ def test_nnedu_grade_insecure_grades_and_records_the_level(installed, tmp_path):
         assert "Isolation: insecure" in (out / "gradescope" / "alice" / "results.json").read_text()
     finally:
         shutil.rmtree(world, ignore_errors=True)
+
+
+def test_the_capstones_bundles_install_what_their_tests_load_the_digits_with():
+    """Exercises 9 and 11 grade the student's network on the digits, which nnedu[data] (scikit-learn) loads."""
+    from nnedu.grading.autograder import extras_for
+
+    assert "data" in extras_for("09") and "data" in extras_for("11")
+    assert extras_for("05") == () and extras_for("12") == ("torch",)

@@ -152,7 +152,8 @@ EXTRA_MODULES = {"torch": "torch", "sklearn": "data", "pooch": "data"}  # what a
 
 
 def extras_for(exercise: str) -> tuple[str, ...]:
-    """The extras of nnedu the course's exercise notebook needs (``torch`` for exercise 12), when it is at hand."""
+    """The extras of nnedu the course's exercise notebook needs (``torch`` for exercise 12), when it is at hand,
+    and those its public tests need (``data`` for the capstones of exercises 9 and 11, graded on the digits)."""
     import ast
 
     from nnedu.grading import notebook
@@ -172,6 +173,10 @@ def extras_for(exercise: str) -> tuple[str, ...]:
                     extra = EXTRA_MODULES.get(name.split(".")[0])
                     if extra:
                         needed[extra] = None
+    from nnedu.grading.runner import exercise_files, tests_dir
+
+    if any("nnedu.data" in path.read_text() for path in exercise_files(tests_dir(), exercise)):
+        needed["data"] = None  # the tests load a data set themselves (the capstones' digits need scikit-learn)
     return tuple(needed)
 
 
